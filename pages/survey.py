@@ -1,0 +1,106 @@
+"""Staff survey: anonymous, no login, German or English, one form, one submission a session."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import streamlit as st
+
+from bgm_dashboard.errors import UserError
+from bgm_dashboard.formatting import period
+from bgm_dashboard.survey.form import survey_form
+from bgm_dashboard.survey.intake import MAX_COMMENT_LENGTH, submit
+from bgm_dashboard.ui.context import app_context
+from bgm_dashboard.ui.lang import lang, language_switch, tr
+
+SUBMITTED = "survey_submitted_wave"
+
+ctx = app_context()
+language_switch(where="main")
+st.title(tr("survey.title"))
+
+with ctx.read() as session:
+    form = survey_form(session, ctx.bank, date.today())
+
+if form is None:
+    st.info(tr("survey.none_open"))
+    st.stop()
+
+st.caption(tr("survey.privacy_sentence", k=ctx.settings.min_group_size))
+st.caption(tr("survey.voluntary"))
+
+if st.session_state.get(SUBMITTED) == form.wave_id:
+    st.success(tr("survey.thanks"))
+    st.info(tr("survey.already_submitted"))
+    st.stop()
+
+token_default = str(st.query_params.get("code", ""))
+with st.form("survey", clear_on_submit=False, border=False):
+    st.subheader(tr("survey.about_you"))
+    codes = [u.code for u in form.units]
+    labels = {u.code: u.label for u in form.units}
+    department = st.selectbox(
+        tr("survey.department"),
+        options=codes,
+        index=None,
+        key="department",
+        format_func=lambda c: labels[c],
+        placeholder=tr("survey.department_placeholder"),
+    )
+    token = None
+    if form.needs_token:
+        token = st.text_input(
+            tr("survey.token"), value=token_default, key="token", help=tr("survey.token_help")
+        )
+    answers: dict[str, object] = {}
+    for scale in form.sections:
+        st.subheader(scale.title[lang()])
+        if scale.stem[lang()]:
+            st.caption(scale.stem[lang()])
+        assert scale.answer_scale is not None
+        values = list(range(scale.answer_scale.min, scale.answer_scale.max + 1))
+        for item in scale.items:
+            answers[item.code] = st.radio(
+                item.text[lang()],
+                options=values,
+                index=None,
+                horizontal=True,
+                key=f"item_{item.code}",
+                format_func=lambda v, a=scale.answer_scale: a.label(v, lang()),
+            )
+    st.subheader(tr("survey.comment_title"))
+    comment = st.text_area(
+        tr("survey.comment"),
+        key="comment",
+        max_chars=MAX_COMMENT_LENGTH,
+        help=tr("survey.comment_help"),
+    )
+    sent = st.form_submit_button(tr("survey.submit"), type="primary", key="submit")
+
+if sent:
+    if st.session_state.get(SUBMITTED) == form.wave_id:
+        st.error(tr("survey.already_submitted"))
+        st.stop()
+    if department is None:
+        st.error(tr("survey.unknown_department"))
+        st.stop()
+    try:
+        with ctx.write() as session:
+            submit(
+                session,
+                ctx.bank,
+                wave_id=form.wave_id,
+                department_code=department,
+                answers=answers,
+                comment=comment,
+                token=token,
+            )
+    except UserError as error:
+        st.error(error.message(lang()))
+        st.stop()
+    st.session_state[SUBMITTED] = form.wave_id
+    st.query_params.clear()
+    st.session_state.pop("token", None)
+    st.rerun()
+
+st.caption(tr("survey.wave_of", period=period(form.period, lang())))

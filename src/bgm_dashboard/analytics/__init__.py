@@ -1,0 +1,1 @@
+"""Analytics on released figures only: tables, trends, change, crises, drivers, participation."""

@@ -1,0 +1,1 @@
+"""Accounts, roles, guards and the audit log."""

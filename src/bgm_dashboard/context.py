@@ -1,0 +1,61 @@
+"""Wires configuration, database and item bank together for the CLI, the app and the tests."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from bgm_dashboard.db.engine import make_engine, session_factory, writer_factory
+from bgm_dashboard.db.migrate import upgrade
+from bgm_dashboard.governance.settings import current
+from bgm_dashboard.instrument.bank import ItemBank, load_bank
+from bgm_dashboard.privacy.publication import publish_due
+from bgm_dashboard.settings import Settings, load_settings
+
+
+@dataclass
+class Context:
+    settings: Settings
+    engine: Engine
+    sessions: sessionmaker[Session]
+    writers: sessionmaker[Session]
+    bank: ItemBank
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        with self.sessions() as session:
+            yield session
+
+    @contextmanager
+    def write(self) -> Iterator[Session]:
+        """One transaction for one use case: committed at the end, rolled back on error."""
+        with self.writers.begin() as session:
+            yield session
+
+    def publish_due(self, session: Session, today: date | None = None) -> list[str]:
+        return publish_due(
+            session,
+            today=today or date.today(),
+            bank=self.bank,
+            governance=current(session, self.settings),
+        )
+
+
+def make_context(settings: Settings | None = None, *, migrate: bool = True) -> Context:
+    """Build the context; bring the schema up to date unless told otherwise."""
+    settings = settings or load_settings()
+    engine = make_engine(settings.database_url)
+    if migrate:
+        upgrade(engine)
+    return Context(
+        settings=settings,
+        engine=engine,
+        sessions=session_factory(engine),
+        writers=writer_factory(engine),
+        bank=load_bank(settings.item_bank_path),
+    )

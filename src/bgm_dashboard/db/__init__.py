@@ -1,0 +1,1 @@
+"""Storage: engine factory, typed models, sessions and migrations."""

@@ -1,0 +1,113 @@
+"""Loads the demo municipality from ``sample_data/`` into an empty database."""
+
+from __future__ import annotations
+
+import csv
+from datetime import date
+from pathlib import Path
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from bgm_dashboard.context import Context
+from bgm_dashboard.db.models import (
+    ActionPlan,
+    ActionPlanUnit,
+    AppState,
+    CrisisEvent,
+    CrisisEventUnit,
+    Department,
+)
+from bgm_dashboard.org.service import import_departments
+from bgm_dashboard.periods import month_of
+from bgm_dashboard.survey.importer import import_responses
+from bgm_dashboard.survey.waves import open_wave, wave_for_period
+
+DEMO_FLAG = "demo_mode"
+
+
+def default_folder() -> Path:
+    return Path.cwd() / "sample_data"
+
+
+def is_demo(session: Session) -> bool:
+    state = session.get(AppState, DEMO_FLAG)
+    return state is not None and state.value == "1"
+
+
+def _rows(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+def _optional_date(text: str) -> date | None:
+    return date.fromisoformat(text) if text else None
+
+
+def _load_events(session: Session, path: Path, ids: dict[str, int]) -> None:
+    for row in _rows(path):
+        event = CrisisEvent(
+            title=row["title"],
+            kind=row["kind"],
+            description=row["description"],
+            starts_on=date.fromisoformat(row["starts_on"]),
+            ends_on=_optional_date(row["ends_on"]),
+            created_by="demo",
+        )
+        session.add(event)
+        session.flush()
+        for code in filter(None, row["units"].split(";")):
+            session.add(CrisisEventUnit(event_id=event.id, department_id=ids[code]))
+
+
+def _load_plans(session: Session, path: Path, ids: dict[str, int]) -> None:
+    for row in _rows(path):
+        plan = ActionPlan(
+            intervention_code=row["intervention"],
+            title=row["title"],
+            owner=row["owner"],
+            starts_on=date.fromisoformat(row["starts_on"]),
+            planned_end=date.fromisoformat(row["planned_end"]),
+            ended_on=_optional_date(row["ended_on"]),
+            status=row["status"],
+            target_indicator=row["target_indicator"],
+            target_change=float(row["target_change"]),
+            standing_practice=row["standing_practice"] == "1",
+            notes=row["notes"],
+            created_by="demo",
+        )
+        session.add(plan)
+        session.flush()
+        for code in filter(None, row["units"].split(";")):
+            session.add(ActionPlanUnit(plan_id=plan.id, department_id=ids[code]))
+
+
+def seed_demo(
+    ctx: Context,
+    *,
+    folder: Path | None = None,
+    only_if_empty: bool = False,
+    today: date | None = None,
+) -> bool:
+    """Load the demo data; with ``only_if_empty`` do nothing when units exist already.
+    Returns whether anything was loaded."""
+    folder = folder or default_folder()
+    today = today or date.today()
+    with ctx.write() as session:
+        if only_if_empty and session.scalar(select(func.count()).select_from(Department)):
+            return False
+        import_departments(session, folder / "departments.csv")
+        import_responses(session, ctx.bank, folder / "responses.csv")
+        ids = dict(session.execute(select(Department.code, Department.id)).all())
+        _load_events(session, folder / "events.csv", ids)
+        _load_plans(session, folder / "plans.csv", ids)
+        if wave_for_period(session, month_of(today)) is None:
+            open_wave(
+                session,
+                month_of(today),
+                indicators=list(ctx.bank.indicator_codes),
+                title="Puls " + month_of(today),
+            )
+        session.merge(AppState(key=DEMO_FLAG, value="1"))
+        ctx.publish_due(session, today)
+    return True

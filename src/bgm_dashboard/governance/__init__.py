@@ -1,0 +1,1 @@
+"""Settings that decide anonymity and reach, changed only with the staff council's approval."""

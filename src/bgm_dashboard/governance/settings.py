@@ -1,0 +1,67 @@
+"""Reads the governed settings: stored values (approved by the staff council) over defaults."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bgm_dashboard.db.models import GovernedSetting
+from bgm_dashboard.settings import Settings, load_settings
+
+
+@dataclass(frozen=True)
+class Governance:
+    """The anonymity and reach settings in force."""
+
+    min_group_size: int
+    comment_min_group_size: int
+    difference_min: int
+    reported_indicators: tuple[str, ...] | None
+    reported_depth: int | None
+    comment_roles: tuple[str, ...]
+    public_depth: int
+
+    def as_dict(self) -> dict[str, Any]:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+
+KEYS = (
+    "min_group_size",
+    "comment_min_group_size",
+    "difference_min",
+    "reported_indicators",
+    "reported_depth",
+    "comment_roles",
+    "public_depth",
+)
+
+
+def defaults(config: Settings | None = None) -> Governance:
+    config = config or load_settings()
+    return Governance(
+        min_group_size=config.min_group_size,
+        comment_min_group_size=config.comment_min_group_size,
+        difference_min=3,
+        reported_indicators=None,
+        reported_depth=None,
+        comment_roles=("hr",),
+        public_depth=1,
+    )
+
+
+def _coerce(key: str, value: Any) -> Any:
+    if key in ("reported_indicators", "comment_roles"):
+        return None if value is None else tuple(value)
+    return value
+
+
+def current(session: Session, config: Settings | None = None) -> Governance:
+    """The settings in force: what the council approved, else the configured defaults."""
+    values = defaults(config).as_dict()
+    for row in session.scalars(select(GovernedSetting)):
+        if row.key in values:
+            values[row.key] = _coerce(row.key, row.value)
+    return Governance(**values)

@@ -1,0 +1,1 @@
+"""Indicator engine: sufficient statistics per unit and month, and the statistics built on them."""

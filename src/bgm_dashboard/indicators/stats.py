@@ -1,0 +1,90 @@
+"""Group statistics from sufficient statistics: mean, SD, 95 % interval, band shares, alpha."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import stats
+
+CONFIDENCE = 0.95
+
+
+@dataclass(frozen=True)
+class Described:
+    mean: np.ndarray
+    sd: np.ndarray
+    ci_low: np.ndarray
+    ci_high: np.ndarray
+
+
+def _safe_div(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(b > 0, a / np.where(b > 0, b, 1), np.nan)
+
+
+def describe_continuous(
+    n: np.ndarray, s1: np.ndarray, s2: np.ndarray, value_range: tuple[float, float]
+) -> Described:
+    """Mean, sample SD (n - 1) and the t-interval, clipped to the indicator's range."""
+    n = np.asarray(n, dtype=np.float64)
+    mean = _safe_div(s1, n)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        var = np.where(
+            n > 1, (s2 - s1 * s1 / np.where(n > 0, n, 1)) / np.where(n > 1, n - 1, 1), np.nan
+        )
+    sd = np.sqrt(np.clip(var, 0.0, None))
+    t = np.where(n > 1, stats.t.ppf(0.5 + CONFIDENCE / 2, np.where(n > 1, n - 1, 1)), np.nan)
+    half = t * sd / np.sqrt(np.where(n > 0, n, 1))
+    lo, hi = value_range
+    return Described(mean, sd, np.clip(mean - half, lo, hi), np.clip(mean + half, lo, hi))
+
+
+def describe_nps(n: np.ndarray, promoters: np.ndarray, detractors: np.ndarray) -> Described:
+    """eNPS = % promoters - % detractors, with the normal interval of a difference of shares."""
+    n = np.asarray(n, dtype=np.float64)
+    p = _safe_div(promoters, n)
+    d = _safe_div(detractors, n)
+    score = 100.0 * (p - d)
+    z = stats.norm.ppf(0.5 + CONFIDENCE / 2)
+    with np.errstate(invalid="ignore"):
+        half = z * 100.0 * np.sqrt(np.clip(p + d - (p - d) ** 2, 0.0, None) / np.where(n > 0, n, 1))
+    sd = np.full_like(score, np.nan)
+    return Described(score, sd, np.clip(score - half, -100, 100), np.clip(score + half, -100, 100))
+
+
+def cronbach_alpha(
+    n: np.ndarray,
+    item_s1: np.ndarray,
+    item_s2: np.ndarray,
+    total_s1: np.ndarray,
+    total_s2: np.ndarray,
+) -> np.ndarray:
+    """Cronbach's alpha from item moments: k/(k-1) * (1 - sum of item variances / variance of
+    the item sum). The item sum's variance is the sum of the item covariance matrix, so this
+    is alpha computed from the covariance matrix. ``item_*`` have the items on the last axis."""
+    n = np.asarray(n, dtype=np.float64)
+    k = item_s1.shape[-1]
+    denom = np.where(n > 1, n - 1, np.nan)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        item_var = (item_s2 - item_s1**2 / n[..., None]) / denom[..., None]
+        total_var = (total_s2 - total_s1**2 / n) / denom
+        alpha = k / (k - 1) * (1.0 - item_var.sum(axis=-1) / total_var)
+    return np.where((n > 1) & (total_var > 0), alpha, np.nan)
+
+
+def difference_interval(
+    mean_a: float, se_a: float, df_a: float, mean_b: float, se_b: float, df_b: float
+) -> tuple[float, float, float]:
+    """Difference b - a of two independent group means with its Welch 95 % interval."""
+    diff = mean_b - mean_a
+    var = se_a**2 + se_b**2
+    if not np.isfinite(var) or var <= 0:
+        return diff, float("nan"), float("nan")
+    if np.isfinite(df_a) and np.isfinite(df_b):
+        df = var**2 / ((se_a**4) / df_a + (se_b**4) / df_b)
+        q = float(stats.t.ppf(0.5 + CONFIDENCE / 2, df))
+    else:
+        q = float(stats.norm.ppf(0.5 + CONFIDENCE / 2))
+    half = q * float(np.sqrt(var))
+    return diff, diff - half, diff + half

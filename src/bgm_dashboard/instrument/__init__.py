@@ -1,0 +1,1 @@
+"""The item bank (a data file) and the scoring of responses."""

@@ -1,0 +1,1 @@
+"""The org chart: departments as a tree, and its import."""

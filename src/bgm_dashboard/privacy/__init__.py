@@ -1,0 +1,1 @@
+"""Disclosure control: every figure that leaves the system goes through this package."""

@@ -1,0 +1,1 @@
+"""Submitting answers: validation, participation tokens and anonymity at write time."""

@@ -1,0 +1,1 @@
+"""Shared Streamlit pieces: context, language, session, guards, cached figures, charts."""

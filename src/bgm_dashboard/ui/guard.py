@@ -1,0 +1,18 @@
+"""Every restricted page checks the role itself, whatever the navigation offered."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from bgm_dashboard.auth.viewer import Viewer
+from bgm_dashboard.ui.lang import tr
+from bgm_dashboard.ui.session import current_viewer
+
+
+def require_roles(*roles: str) -> Viewer:
+    """Stop the page unless the session's viewer holds one of ``roles``."""
+    viewer = current_viewer()
+    if not viewer.has(*roles):
+        st.warning(tr("ui.login_required"))
+        st.stop()
+    return viewer
