@@ -1,0 +1,1 @@
+"""Sub-commands of ``bgm``, one module per area; each offers ``register`` and ``handle``."""
