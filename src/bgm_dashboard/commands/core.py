@@ -14,8 +14,10 @@ from bgm_dashboard.context import Context
 from bgm_dashboard.errors import UserError
 from bgm_dashboard.exports.indicators import indicator_table
 from bgm_dashboard.exports.tables import FORMATS, table_bytes
+from bgm_dashboard.governance.settings import current
 from bgm_dashboard.i18n import t
 from bgm_dashboard.org.service import import_departments
+from bgm_dashboard.privacy.publication import republish
 from bgm_dashboard.survey.importer import import_responses
 from bgm_dashboard.survey.waves import close_wave, issue_tokens, open_wave, wave_for_period
 
@@ -88,7 +90,19 @@ def handle(ctx: Context, args: argparse.Namespace, lang: str) -> None:
         _emit(table_bytes(table, args.format), args.output)
     elif args.command == "publish":
         with ctx.write() as session:
-            published = ctx.publish_due(session)
+            if args.republish:
+                republish(
+                    session,
+                    args.republish,
+                    bank=ctx.bank,
+                    governance=current(session, ctx.settings),
+                )
+                published = [args.republish]
+            else:
+                published = ctx.publish_due(session)
+            record(
+                session, "cli", "publish", ", ".join(published), {"republish": bool(args.republish)}
+            )
         print(t("cli.published", lang, quarters=", ".join(published) or "–"))
     elif args.command == "wave":
         _wave(ctx, args, lang)

@@ -16,6 +16,7 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from bgm_dashboard.db.models import Comment, Publication, PublishedComment, PublishedFigure, Wave
+from bgm_dashboard.errors import ValidationError
 from bgm_dashboard.governance.settings import Governance
 from bgm_dashboard.indicators.moments import (
     RESPONSES,
@@ -401,6 +402,20 @@ def _publish_comments(
             )
     if records:
         session.execute(insert(PublishedComment), records)
+
+
+def republish(
+    session: Session, quarter: str, *, bank: ItemBank, governance: Governance
+) -> Publication:
+    """Publish a quarter again on today's org chart, as a new version (after a
+    reorganisation, so that trends compare like with like). Earlier versions stay; the
+    difference rule hides every new view too close to an earlier one."""
+    if (
+        session.scalar(select(Publication.id).where(Publication.quarter == quarter).limit(1))
+        is None
+    ):
+        raise ValidationError("publish.not_published", quarter=quarter)
+    return publish_quarter(session, quarter, bank=bank, governance=governance)
 
 
 def publish_due(

@@ -12,6 +12,12 @@ The rules, for one quarter and one indicator (docs/anonymity.md gives the proof)
 * Fixing a violation hides the smallest nearest shown sub-unit that adds responses (Glint's
   "next-smallest sibling"), or, when there is none, the unit itself. Repeat until no rule is
   broken; hiding never un-hides, so this ends.
+* Months and quarters together: inside the month residual of a unit with monthly figures,
+  units shown only by quarter form rows and the months form columns of a small table whose
+  row totals (quarters) and column totals (months) are known. When some cells are empty (an
+  attacker may know that nobody answered), sums of single cells can become derivable; the
+  table is then checked exactly (``grid_is_safe``) and the smallest quarter-only unit in it is
+  hidden until no derivable group is smaller than k.
 
 Arrays: axis 0 = units in pre-order, axis 1 = instances (indicators), axis 2 = time slots.
 """
@@ -108,6 +114,72 @@ def enforce_residual_rule(levels: Levels, shown: np.ndarray, sub: np.ndarray, k:
         shown[violating & ~helped] = False
 
 
+def grid_is_safe(cells: np.ndarray, k: int) -> bool:
+    """Whether row totals and column totals of a table of counts (rows x months) let anyone
+    isolate 1..k-1 responses, when empty cells are known.
+
+    A derivable 0/1 selection of the non-empty cells has the form x[p, m] = a[p] - b[m]. For a
+    fixed column potential b, each row independently chooses a[p] from the values that keep
+    all its cells 0 or 1; the achievable totals follow by a small dynamic programme over the
+    rows (sums capped at k). Column potentials range over -2..2 relative to the first column,
+    which covers every pattern for three months."""
+    filled = cells > 0
+    active = filled.any(axis=1)
+    cells, filled = cells[active], filled[active]
+    if cells.shape[0] == 0:
+        return True
+    columns = cells.shape[1]
+    for offsets in np.ndindex(*([5] * (columns - 1))):
+        beta = np.array((0, *[o - 2 for o in offsets]))
+        reachable = np.zeros(k, dtype=bool)
+        reachable[0] = True
+        for row, mask in zip(cells, filled, strict=True):
+            low = beta[mask]
+            choices = set(low.tolist()) | set((low + 1).tolist())
+            allowed = [a for a in choices if np.all((a - low >= 0) & (a - low <= 1))]
+            sizes = {int(((a - beta[mask]) * row[mask]).sum()) for a in allowed}
+            nxt = np.zeros(k, dtype=bool)
+            for size in sizes:
+                if size < k:
+                    nxt[size:] |= reachable[: k - size]
+            reachable = nxt
+        if reachable[1:].any():
+            return False
+    return True
+
+
+def _grid_violations(
+    levels: Levels, quarter_ok: np.ndarray, months_ok: np.ndarray, sub: np.ndarray, k: int
+) -> np.ndarray:
+    """Quarter-only units to hide so that every monthly region's table is safe (one per
+    unsafe region: the smallest quarter-only unit in it)."""
+    hide = np.zeros_like(quarter_ok)
+    resid = residuals(levels, quarter_ok, sub)  # quarter-family residual, per month
+    ancestor = nearest_shown_ancestor(levels, months_ok)
+    units = np.arange(sub.shape[0])
+    owner = np.where(months_ok, units[:, None], ancestor)
+    for inst in range(quarter_ok.shape[1]):
+        rows_in = quarter_ok[:, inst] & (owner[:, inst] >= 0)
+        if not rows_in.any():
+            continue
+        for region in np.unique(owner[rows_in, inst]):
+            members = np.nonzero(rows_in & (owner[:, inst] == region))[0]
+            only_quarter = members[~months_ok[members, inst]]
+            if only_quarter.size == 0:
+                continue
+            cells = resid[members, inst, :]
+            filled = cells > 0
+            mixed = filled.any(axis=1) & ~filled.all(axis=1)
+            columns = filled.any(axis=0)
+            if not mixed[:, None].repeat(cells.shape[1], 1)[:, columns].any():
+                continue  # every row fills every non-empty month: only whole rows/columns
+            if grid_is_safe(cells[:, columns], k):
+                continue
+            sizes = sub[only_quarter, inst, :].sum(axis=-1)
+            hide[only_quarter[np.argmin(sizes)], inst] = True
+    return hide
+
+
 @dataclass(frozen=True)
 class BlockDecision:
     quarter_shown: np.ndarray
@@ -145,7 +217,10 @@ def decide_block(
         quarter_new = enforce_residual_rule(levels, quarter_ok, quarter, k)
         months_new &= quarter_new
         if np.array_equal(months_new, months_ok) and np.array_equal(quarter_new, quarter_ok):
-            return BlockDecision(quarter_new, months_new, sub)
+            unsafe = _grid_violations(levels, quarter_new, months_new, sub, k)
+            if not unsafe.any():
+                return BlockDecision(quarter_new, months_new, sub)
+            quarter_new = quarter_new & ~unsafe
         months_ok, quarter_ok = months_new, quarter_new
 
 

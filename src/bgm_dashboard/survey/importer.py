@@ -14,8 +14,9 @@ from sqlalchemy.orm import Session
 from bgm_dashboard.db.models import Department, Wave
 from bgm_dashboard.errors import RowError, ValidationError
 from bgm_dashboard.instrument.bank import ItemBank
+from bgm_dashboard.periods import quarter_of
 from bgm_dashboard.survey.intake import MAX_COMMENT_LENGTH, store_batch
-from bgm_dashboard.survey.waves import CLOSED, OPEN
+from bgm_dashboard.survey.waves import CLOSED, OPEN, quarter_published
 
 _MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 CHUNK = 20_000
@@ -107,6 +108,10 @@ def import_responses(session: Session, bank: ItemBank, path: Path | str) -> int:
     asked = list(bank.scales_for_items(set(items)))
     waves: dict[str, Wave] = {}
     for period in sorted(meta["period"].unique()):
+        if quarter_published(session, quarter_of(period)):
+            raise ValidationError(
+                "import.quarter_published", period=period, quarter=quarter_of(period)
+            )
         wave = session.scalar(select(Wave).where(Wave.period == period))
         if wave is not None and wave.status == CLOSED:
             raise ValidationError("import.period_closed", period=period)

@@ -11,9 +11,9 @@ from datetime import date
 from sqlalchemy import delete, func, select, text
 from sqlalchemy.orm import Session
 
-from bgm_dashboard.db.models import ParticipationToken, Response, Wave
+from bgm_dashboard.db.models import ParticipationToken, Publication, Response, Wave
 from bgm_dashboard.errors import ValidationError
-from bgm_dashboard.periods import PeriodError, parse_month
+from bgm_dashboard.periods import PeriodError, parse_month, quarter_of
 
 OPEN = "open"
 CLOSED = "closed"
@@ -51,6 +51,8 @@ def open_wave(
         raise ValidationError("wave.bad_access", access=access)
     if wave_for_period(session, period) is not None:
         raise ValidationError("wave.exists", period=period)
+    if quarter_published(session, quarter_of(period)):
+        raise ValidationError("wave.quarter_published", quarter=quarter_of(period))
     wave = Wave(
         period=period,
         title=title,
@@ -63,6 +65,12 @@ def open_wave(
     session.add(wave)
     session.flush()
     return wave
+
+
+def quarter_published(session: Session, quarter: str) -> bool:
+    """Published figures are final: no new wave and no new answers for that quarter."""
+    found = session.scalar(select(Publication.id).where(Publication.quarter == quarter).limit(1))
+    return found is not None
 
 
 def open_waves(session: Session, today: date) -> list[Wave]:
