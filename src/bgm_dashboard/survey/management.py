@@ -1,0 +1,114 @@
+"""HR's wave management: open and close waves, issue tokens, see how many took part —
+role-checked and audited. Counts of a running wave are shown for the whole administration
+only, and only from the minimum group size on."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from bgm_dashboard.auth.audit import record
+from bgm_dashboard.auth.viewer import Viewer, require
+from bgm_dashboard.db.models import ParticipationToken, Response, Wave
+from bgm_dashboard.governance.settings import current
+from bgm_dashboard.instrument.bank import ItemBank
+from bgm_dashboard.privacy.publication import publish_due
+from bgm_dashboard.survey.waves import close_wave, issue_tokens, open_wave, wave_for_period
+
+
+@dataclass(frozen=True)
+class WaveRow:
+    period: str
+    title: str
+    status: str
+    access: str
+    closes_on: date | None
+    tokens_issued: int
+    tokens_unspent: int
+    responses: int | None  # None: fewer than the minimum group size (not shown)
+
+
+def wave_rows(session: Session, viewer: Viewer) -> list[WaveRow]:
+    require(viewer, "hr", "council")
+    k = current(session).min_group_size
+    counts = dict(
+        session.execute(select(Response.wave_id, func.count()).group_by(Response.wave_id)).all()
+    )
+    unspent = dict(
+        session.execute(
+            select(ParticipationToken.wave_id, func.count()).group_by(ParticipationToken.wave_id)
+        ).all()
+    )
+    rows = []
+    for wave in session.scalars(select(Wave).order_by(Wave.period.desc())):
+        total = int(counts.get(wave.id, 0))
+        rows.append(
+            WaveRow(
+                wave.period,
+                wave.title,
+                wave.status,
+                wave.access,
+                wave.closes_on,
+                wave.tokens_issued,
+                int(unspent.get(wave.id, 0)),
+                total if total >= k else None,
+            )
+        )
+    return rows
+
+
+def open_wave_as(
+    session: Session,
+    viewer: Viewer,
+    bank: ItemBank,
+    period: str,
+    *,
+    title: str = "",
+    access: str = "link",
+    closes_on: date | None = None,
+    indicators: list[str] | None = None,
+) -> Wave:
+    require(viewer, "hr")
+    wave = open_wave(
+        session,
+        period,
+        indicators=indicators or list(bank.indicator_codes),
+        title=title,
+        access=access,
+        closes_on=closes_on,
+    )
+    record(session, viewer.name, "wave_open", period, {"access": access})
+    return wave
+
+
+def close_wave_as(
+    session: Session, viewer: Viewer, bank: ItemBank, period: str, *, today: date | None = None
+) -> list[str]:
+    """Close a wave for good; publish every quarter that became due. Returns those quarters."""
+    require(viewer, "hr")
+    wave = wave_for_period(session, period)
+    if wave is None:
+        from bgm_dashboard.errors import ValidationError
+
+        raise ValidationError("wave.unknown", period=period)
+    close_wave(session, wave)
+    published = publish_due(
+        session, today=today or date.today(), bank=bank, governance=current(session)
+    )
+    record(session, viewer.name, "wave_close", period, {"published": published})
+    return published
+
+
+def issue_tokens_as(session: Session, viewer: Viewer, period: str, count: int) -> list[str]:
+    require(viewer, "hr")
+    wave = wave_for_period(session, period)
+    if wave is None:
+        from bgm_dashboard.errors import ValidationError
+
+        raise ValidationError("wave.unknown", period=period)
+    tokens = issue_tokens(session, wave, count)
+    record(session, viewer.name, "wave_tokens", period, {"count": count})
+    return tokens
