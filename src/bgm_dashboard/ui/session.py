@@ -1,21 +1,75 @@
-"""Who uses this browser session: anonymous staff unless someone has logged in."""
+"""Who uses this browser session: anonymous staff unless someone has logged in. A login
+ends after ``BGM_SESSION_TIMEOUT_MINUTES`` without any interaction."""
 
 from __future__ import annotations
 
+import time
+from typing import Any
+
 import streamlit as st
 
+from bgm_dashboard.auth.accounts import record_logout
 from bgm_dashboard.auth.viewer import STAFF, Viewer
+from bgm_dashboard.ui.context import app_context
 
 VIEWER_KEY = "viewer"
+LOGIN_KEY = "auth_login"
+"""How the viewer logged in: ``{"method": "password" | "oidc", "at": epoch seconds}``.
+Absent when a test put a viewer into the session directly."""
+ACTIVITY_KEY = "auth_last_activity"
+EXPIRED_KEY = "auth_expired"
+OIDC_LOGOUT_KEY = "auth_oidc_logout"
+
+
+def _timeout_seconds() -> float:
+    return float(app_context().settings.session_timeout_minutes) * 60.0
+
+
+def login_info() -> dict[str, Any] | None:
+    info = st.session_state.get(LOGIN_KEY)
+    return info if isinstance(info, dict) else None
 
 
 def current_viewer() -> Viewer:
+    """The session's viewer; ends a login whose last interaction is older than the timeout."""
     viewer = st.session_state.get(VIEWER_KEY)
-    return viewer if isinstance(viewer, Viewer) else STAFF
+    if not isinstance(viewer, Viewer):
+        return STAFF
+    now = time.time()
+    last = st.session_state.get(ACTIVITY_KEY)
+    if isinstance(last, int | float) and now - float(last) > _timeout_seconds():
+        end_session(viewer, reason="timeout")
+        st.session_state[EXPIRED_KEY] = True
+        return STAFF
+    st.session_state[ACTIVITY_KEY] = now
+    return viewer
+
+
+def start_session(viewer: Viewer, method: str) -> None:
+    """A successful login: the viewer, how, and the start of the inactivity clock."""
+    now = time.time()
+    st.session_state[VIEWER_KEY] = viewer
+    st.session_state[LOGIN_KEY] = {"method": method, "at": now}
+    st.session_state[ACTIVITY_KEY] = now
+    st.session_state.pop(EXPIRED_KEY, None)
+
+
+def end_session(viewer: Viewer, reason: str) -> None:
+    """Forget the login (and everything the session cached for it); record the logout."""
+    info = login_info()
+    with app_context().write() as session:
+        record_logout(session, viewer, reason)
+    keep = {"lang"}
+    for key in list(st.session_state.keys()):
+        if key not in keep:
+            del st.session_state[key]
+    if info is not None and info.get("method") == "oidc":
+        st.session_state[OIDC_LOGOUT_KEY] = True
 
 
 def set_viewer(viewer: Viewer | None) -> None:
     if viewer is None:
-        st.session_state.pop(VIEWER_KEY, None)
+        for key in (VIEWER_KEY, LOGIN_KEY, ACTIVITY_KEY):
+            st.session_state.pop(key, None)
     else:
         st.session_state[VIEWER_KEY] = viewer

@@ -1,0 +1,104 @@
+"""The audit log for the staff council and administrators: filter, check the hash chain,
+download as CSV (the download itself is recorded)."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import pandas as pd
+import streamlit as st
+
+from bgm_dashboard.auth.audit import (
+    READER_ROLES,
+    actions_in_log,
+    csv_bytes,
+    entries,
+    record_export,
+    verify_chain,
+)
+from bgm_dashboard.formatting import moment, number
+from bgm_dashboard.ui.context import app_context
+from bgm_dashboard.ui.guard import require_roles
+from bgm_dashboard.ui.lang import lang, tr
+
+LOCAL = ZoneInfo("Europe/Berlin")
+LIMIT = 5000
+
+viewer = require_roles(*READER_ROLES)
+ctx = app_context()
+st.title(tr("audit.title"))
+st.caption(tr("audit.caption"))
+
+with ctx.read() as session:
+    check = verify_chain(session, viewer)
+    actions = actions_in_log(session, viewer)
+if check.ok:
+    st.success(tr("audit.chain_ok", count=number(check.entries, lang(), 0)))
+else:
+    st.error(tr("audit.chain_broken", id=check.first_bad_id))
+
+left, mid, right = st.columns([2, 2, 3])
+chosen = left.multiselect(
+    tr("audit.filter_action"), actions, key="audit_actions", placeholder=tr("audit.all_actions")
+)
+actor = mid.text_input(tr("audit.filter_actor"), key="audit_actor").strip()
+today = date.today()
+span = right.date_input(
+    tr("audit.filter_dates"),
+    value=(today - timedelta(days=90), today),
+    format="DD.MM.YYYY",
+    key="audit_dates",
+)
+since = until = None
+if isinstance(span, tuple) and len(span) == 2:
+    since = datetime.combine(span[0], time.min, LOCAL).astimezone(UTC)
+    until = datetime.combine(span[1] + timedelta(days=1), time.min, LOCAL).astimezone(UTC)
+
+with ctx.read() as session:
+    frame = entries(
+        session,
+        viewer,
+        actor=actor or None,
+        actions=chosen or None,
+        since=since,
+        until=until,
+        limit=LIMIT,
+    )
+
+if frame.empty:
+    st.info(tr("audit.empty"))
+    st.stop()
+if len(frame) == LIMIT:
+    st.caption(tr("audit.limited", count=number(LIMIT, lang(), 0)))
+
+shown = pd.DataFrame(
+    {
+        "#": frame["id"],
+        tr("audit.col_at"): [moment(a.astimezone(LOCAL), lang()) for a in frame["at"]],
+        tr("audit.col_actor"): frame["actor"],
+        tr("audit.col_action"): frame["action"],
+        tr("audit.col_target"): frame["target"],
+        tr("audit.col_details"): [
+            json.dumps(d, ensure_ascii=False, sort_keys=True) for d in frame["details"]
+        ],
+    }
+)
+st.dataframe(shown, hide_index=True, width="stretch")
+
+
+def _record_download() -> None:
+    with ctx.write() as session:
+        record_export(session, viewer, frame, viewer.name)
+
+
+st.download_button(
+    tr("audit.download"),
+    data=csv_bytes(frame),
+    file_name=f"audit-log-{today.isoformat()}.csv",
+    mime="text/csv",
+    on_click=_record_download,
+    key="audit_download",
+    icon="⬇️",
+)

@@ -1,0 +1,201 @@
+"""Governance with the staff council: the anonymity settings in force, proposals (HR,
+administrators), the council's four-eyes decision, and every setting's history."""
+
+from __future__ import annotations
+
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import streamlit as st
+
+from bgm_dashboard.auth.viewer import FIGURE_ROLES, ROLES
+from bgm_dashboard.errors import UserError
+from bgm_dashboard.formatting import moment
+from bgm_dashboard.governance.changes import (
+    APPROVER_ROLES,
+    PENDING,
+    PROPOSER_ROLES,
+    approve,
+    history,
+    propose,
+    reject,
+    settings_in_force,
+    withdraw,
+)
+from bgm_dashboard.governance.labels import format_setting, setting_help, setting_name
+from bgm_dashboard.governance.settings import KEYS
+from bgm_dashboard.settings import ABSOLUTE_MIN_GROUP_SIZE
+from bgm_dashboard.ui.context import app_context
+from bgm_dashboard.ui.guard import require_roles
+from bgm_dashboard.ui.lang import lang, tr
+
+FLASH = "governance_flash"
+LOCAL = ZoneInfo("Europe/Berlin")
+
+viewer = require_roles("hr", "admin", "council")
+ctx = app_context()
+bank = ctx.bank
+st.title(tr("governance.title"))
+st.info(tr("governance.applies_later"))
+if FLASH in st.session_state:
+    st.success(st.session_state.pop(FLASH))
+
+
+def show(key: str, value: Any) -> str:
+    return format_setting(key, value, bank, lang())
+
+
+def when(value: Any) -> str:
+    return moment(value.astimezone(LOCAL), lang()) if value is not None else "–"
+
+
+def act(action: Any, done_key: str, **params: Any) -> None:
+    """Run one use case in one transaction; report the outcome in the user's language."""
+    try:
+        with ctx.write() as session:
+            action(session)
+    except UserError as error:
+        st.error(error.message(lang()))
+        return
+    st.session_state[FLASH] = tr(done_key, **params)
+    st.rerun()
+
+
+with ctx.read() as session:
+    in_force = settings_in_force(session, viewer, ctx.settings)
+    changes = history(session, viewer)
+
+st.subheader(tr("governance.in_force"))
+st.dataframe(
+    [
+        {
+            tr("governance.col_setting"): setting_name(s.key, lang()),
+            tr("governance.col_value"): show(s.key, s.value),
+            tr("governance.col_source"): (
+                tr("governance.source_approved", when=when(s.since), by=s.approved_by or "–")
+                if s.approved
+                else tr("governance.source_default")
+            ),
+        }
+        for s in in_force
+    ],
+    hide_index=True,
+    width="stretch",
+)
+
+st.subheader(tr("governance.pending"))
+pending = [c for c in changes if c.status == PENDING]
+if not pending:
+    st.caption(tr("governance.no_pending"))
+for change in pending:
+    with st.container(border=True):
+        st.markdown(
+            tr(
+                "governance.proposal_line",
+                setting=setting_name(change.key, lang()),
+                old=show(change.key, change.old_value),
+                new=show(change.key, change.new_value),
+                by=change.proposed_by,
+                when=when(change.proposed_at),
+            )
+        )
+        if change.reason:
+            st.caption(tr("governance.reason_shown", reason=change.reason))
+        if viewer.has(*APPROVER_ROLES) and change.proposed_by != viewer.name:
+            left, right = st.columns(2)
+            if left.button(tr("governance.approve"), key=f"approve_{change.id}", type="primary"):
+                act(
+                    lambda s, c=change.id: approve(s, viewer, c, bank=bank, config=ctx.settings),
+                    "governance.approved",
+                )
+            if right.button(tr("governance.reject"), key=f"reject_{change.id}"):
+                act(lambda s, c=change.id: reject(s, viewer, c), "governance.rejected")
+        elif change.proposed_by == viewer.name:
+            st.caption(tr("governance.own_proposal"))
+            if st.button(tr("governance.withdraw"), key=f"withdraw_{change.id}"):
+                act(lambda s, c=change.id: withdraw(s, viewer, c), "governance.withdrawn")
+
+if viewer.has(*PROPOSER_ROLES):
+    st.subheader(tr("governance.propose"))
+    current_values = {s.key: s.value for s in in_force}
+    key = st.selectbox(
+        tr("governance.col_setting"),
+        list(KEYS),
+        format_func=lambda k: setting_name(k, lang()),
+        key="gov_key",
+    )
+    st.caption(setting_help(key, lang()))
+    now_value = current_values[key]
+    value: Any
+    if key in ("min_group_size", "comment_min_group_size", "difference_min", "public_depth"):
+        floor = {"min_group_size": ABSOLUTE_MIN_GROUP_SIZE, "difference_min": 2}.get(key, 0)
+        value = st.number_input(
+            tr("governance.new_value"),
+            min_value=floor,
+            max_value=100,
+            value=int(now_value),
+            step=1,
+            key=f"gov_value_{key}",
+        )
+    elif key == "reported_depth":
+        options: list[int | None] = [None, 0, 1, 2, 3, 4, 5]
+        value = st.selectbox(
+            tr("governance.new_value"),
+            options,
+            index=options.index(now_value) if now_value in options else 0,
+            format_func=lambda v: show("reported_depth", v),
+            key="gov_value_depth",
+        )
+    elif key == "reported_indicators":
+        every = st.checkbox(
+            tr("setting.all_indicators"), value=now_value is None, key="gov_value_all"
+        )
+        value = None
+        if not every:
+            value = st.multiselect(
+                tr("governance.new_value"),
+                list(bank.indicator_codes),
+                default=list(now_value or bank.indicator_codes),
+                format_func=lambda c: bank.scale(c).title[lang()],
+                key="gov_value_indicators",
+                placeholder=tr("governance.pick_indicators"),
+            )
+    else:
+        value = st.multiselect(
+            tr("governance.new_value"),
+            [r for r in ROLES if r in FIGURE_ROLES],
+            default=list(now_value),
+            format_func=lambda r: tr(f"role.{r}"),
+            key="gov_value_roles",
+            placeholder=tr("setting.nobody"),
+        )
+    reason = st.text_area(tr("governance.reason"), key="gov_reason", max_chars=2000)
+    if st.button(tr("governance.submit_proposal"), key="gov_propose", type="primary"):
+        act(
+            lambda s: propose(s, viewer, key, value, bank=bank, reason=reason, config=ctx.settings),
+            "governance.proposed",
+        )
+
+st.subheader(tr("governance.history"))
+if not changes:
+    st.caption(tr("governance.no_history"))
+else:
+    st.dataframe(
+        [
+            {
+                "#": c.id,
+                tr("governance.col_setting"): setting_name(c.key, lang()),
+                tr("governance.col_old"): show(c.key, c.old_value),
+                tr("governance.col_new"): show(c.key, c.new_value),
+                tr("governance.col_status"): tr(f"governance.status_{c.status}"),
+                tr("governance.col_proposed"): f"{c.proposed_by}, {when(c.proposed_at)}",
+                tr("governance.col_decided"): (
+                    f"{c.decided_by}, {when(c.decided_at)}" if c.decided_by else "–"
+                ),
+                tr("governance.col_reason"): c.reason,
+            }
+            for c in changes
+        ],
+        hide_index=True,
+        width="stretch",
+    )
