@@ -186,7 +186,7 @@ EVENTS = [
 
 PLANS = [
     # intervention, title, owner, start, planned end, ended, status, target, change, units,
-    # standing practice, notes
+    # standing practice, notes, evaluated on (HR checked the effect), published good example
     (
         "platzwechsel",
         "Platzwechsel Sozialamt ↔ Gesundheitsamt",
@@ -200,6 +200,8 @@ PLANS = [
         "A50;A53",
         "1",
         "Je zwei Tage Hospitation im anderen Amt, danach gemeinsame Fallbesprechungen.",
+        "2025-10-20",
+        "1",
     ),
     (
         "resilient_leadership",
@@ -214,6 +216,8 @@ PLANS = [
         "A32;A37;A61;A66",
         "0",
         "Vier Module à einen Tag; Teilnahme freiwillig.",
+        "2026-07-15",
+        "0",
     ),
     (
         "after_action_review",
@@ -228,6 +232,8 @@ PLANS = [
         "STADT",
         "1",
         "Ämterübergreifende Auswertung; die Ergebnisse gingen in den Notfallplan ein.",
+        "2026-04-20",
+        "0",
     ),
     (
         "workload_recovery",
@@ -242,6 +248,8 @@ PLANS = [
         "A51",
         "0",
         "Priorisierung der Fallarbeit, Springerpool.",
+        "",
+        "0",
     ),
     (
         "solidarity_formats",
@@ -256,6 +264,8 @@ PLANS = [
         "D1",
         "0",
         "Kurzaktion ohne Auswertung.",
+        "",
+        "0",
     ),
 ]
 
@@ -300,6 +310,8 @@ def main(folder: Path = HERE) -> None:
             "units",
             "standing_practice",
             "notes",
+            "evaluated_on",
+            "good_example",
         ],
         [list(p) for p in PLANS],
     )

@@ -9,6 +9,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from bgm_dashboard.auth.demo_accounts import create_demo_accounts
 from bgm_dashboard.context import Context
 from bgm_dashboard.db.models import (
     ActionPlan,
@@ -69,10 +70,12 @@ def _load_plans(session: Session, path: Path, ids: dict[str, int]) -> None:
             starts_on=date.fromisoformat(row["starts_on"]),
             planned_end=date.fromisoformat(row["planned_end"]),
             ended_on=_optional_date(row["ended_on"]),
+            evaluated_on=_optional_date(row.get("evaluated_on") or ""),
             status=row["status"],
             target_indicator=row["target_indicator"],
             target_change=float(row["target_change"]),
             standing_practice=row["standing_practice"] == "1",
+            good_example=row.get("good_example") == "1",
             notes=row["notes"],
             created_by="demo",
         )
@@ -108,6 +111,7 @@ def seed_demo(
                 indicators=list(ctx.bank.indicator_codes),
                 title="Puls " + month_of(today),
             )
+        create_demo_accounts(session)
         session.merge(AppState(key=DEMO_FLAG, value="1"))
         ctx.publish_due(session, today)
     return True

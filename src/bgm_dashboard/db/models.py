@@ -355,6 +355,8 @@ class ActionPlan(Base):
     starts_on: Mapped[date] = mapped_column(Date)
     planned_end: Mapped[date] = mapped_column(Date)
     ended_on: Mapped[date | None] = mapped_column(Date)
+    evaluated_on: Mapped[date | None] = mapped_column(Date)
+    """When HR checked the measure's effect and recorded the result (None: not evaluated)."""
     status: Mapped[str] = mapped_column(String(10), default="planned")
     target_indicator: Mapped[str] = mapped_column(String(32))
     target_change: Mapped[float] = mapped_column(Float, default=0.0)

@@ -41,6 +41,7 @@ def upgrade() -> None:
     sa.Column('starts_on', sa.Date(), nullable=False),
     sa.Column('planned_end', sa.Date(), nullable=False),
     sa.Column('ended_on', sa.Date(), nullable=True),
+    sa.Column('evaluated_on', sa.Date(), nullable=True),
     sa.Column('status', sa.String(length=10), nullable=False),
     sa.Column('target_indicator', sa.String(length=32), nullable=False),
     sa.Column('target_change', sa.Float(), nullable=False),
