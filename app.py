@@ -4,20 +4,23 @@ from __future__ import annotations
 
 import streamlit as st
 
+from bgm_dashboard.ui.auth import ensure_session, identity_sidebar
 from bgm_dashboard.ui.context import app_context
 from bgm_dashboard.ui.lang import language_switch, tr
-from bgm_dashboard.ui.navigation import pages_for
-from bgm_dashboard.ui.session import current_viewer
+from bgm_dashboard.ui.navigation import landing_page, pages_for
 
 st.set_page_config(page_title="BGM Resilienz-Dashboard", page_icon="🌱", layout="wide")
 app_context()
-viewer = current_viewer()
+viewer = ensure_session()
 
+specs = pages_for(viewer)
+landing = landing_page(viewer, specs)
 sections: dict[str, list[st.Page]] = {}
-for spec in pages_for(viewer):
+for spec in specs:
     sections.setdefault(tr(spec.section_key), []).append(
-        st.Page(spec.path, title=tr(spec.title_key), icon=spec.icon, default=spec.default)
+        st.Page(spec.path, title=tr(spec.title_key), icon=spec.icon, default=spec is landing)
     )
-navigation = st.navigation(sections)
+navigation = st.navigation(sections, expanded=True)
 language_switch()
+identity_sidebar(viewer)
 navigation.run()

@@ -8,6 +8,7 @@ import streamlit as st
 
 from bgm_dashboard.errors import UserError
 from bgm_dashboard.formatting import period
+from bgm_dashboard.governance.settings import current
 from bgm_dashboard.survey.form import survey_form
 from bgm_dashboard.survey.intake import MAX_COMMENT_LENGTH, submit
 from bgm_dashboard.ui.context import app_context
@@ -21,12 +22,13 @@ st.title(tr("survey.title"))
 
 with ctx.read() as session:
     form = survey_form(session, ctx.bank, date.today())
+    rules = current(session, ctx.settings)
 
 if form is None:
     st.info(tr("survey.none_open"))
     st.stop()
 
-st.caption(tr("survey.privacy_sentence", k=ctx.settings.min_group_size))
+st.caption(tr("survey.privacy_sentence", k=rules.min_group_size))
 st.caption(tr("survey.voluntary"))
 
 if st.session_state.get(SUBMITTED) == form.wave_id:

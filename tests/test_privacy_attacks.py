@@ -434,3 +434,20 @@ def released_for(session: object, publication_id: int) -> dict[tuple[str, str], 
     pub = session.get(Publication, publication_id)  # type: ignore[attr-defined]
     codes = {int(u["id"]): u["code"] for u in pub.tree}
     return {(codes[d], p): s for d, p, s in rows}
+
+
+def test_response_rate_is_per_wave_against_headcount(reference_ctx: Context) -> None:
+    """Participation: responses of a quarter over (waves x headcount of the subtree)."""
+    frame = release(reference_ctx)
+    raw = pd.read_csv(Path(__file__).parent / "data" / "reference" / "responses.csv")
+    org = pd.read_csv(Path(__file__).parent / "data" / "reference" / "departments.csv")
+    rows = frame[(frame["indicator"] == "responses") & (frame["code"] == "A10")
+                 & (frame["kind"] == "unit")]
+    q1 = rows[rows["period"] == "2026-Q1"].iloc[0]
+    jan = rows[rows["period"] == "2026-01"].iloc[0]
+    a10 = raw[raw["department"] == "A10"]
+    headcount = int(org.loc[org["code"] == "A10", "headcount"].iloc[0])
+    in_q1 = a10["period"].isin(["2026-01", "2026-02", "2026-03"]).sum()
+    assert q1["mean"] == pytest.approx(100 * in_q1 / (3 * headcount))
+    if jan["status"] == "shown":
+        assert jan["mean"] == pytest.approx(100 * (a10["period"] == "2026-01").sum() / headcount)

@@ -9,12 +9,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from typing import cast
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import func, insert, select
+from sqlalchemy import Table, func, select
 from sqlalchemy.orm import Session
 
+from bgm_dashboard.db.bulk import insert_rows
 from bgm_dashboard.db.models import Comment, Publication, PublishedComment, PublishedFigure, Wave
 from bgm_dashboard.errors import ValidationError
 from bgm_dashboard.governance.settings import Governance
@@ -138,15 +140,23 @@ def _alpha_arrays(
         tot_s1 = np.zeros_like(n)
         tot_s2 = np.zeros_like(n)
         index = {c: i for i, c in enumerate(scale.item_codes)}
-        for row in part.itertuples(index=False):
-            if row.department_id not in block.tree._index or row.period not in months:
-                continue
-            u, m = block.tree.position(row.department_id), months[row.period]
-            if row.item == TOTAL:
-                n[u, m], tot_s1[u, m], tot_s2[u, m] = row.n, row.s1, row.s2
-            elif row.item in index:
-                item_s1[u, m, index[row.item]] = row.s1
-                item_s2[u, m, index[row.item]] = row.s2
+        unit_of = part["department_id"].map(block.tree._index)
+        month_of = part["period"].map(months)
+        known = (unit_of.notna() & month_of.notna()).to_numpy()
+        u = unit_of.to_numpy()[known].astype(np.int64)
+        m = month_of.to_numpy()[known].astype(np.int64)
+        item = part["item"].to_numpy()[known]
+        s1 = part["s1"].to_numpy(dtype=np.float64)[known]
+        s2 = part["s2"].to_numpy(dtype=np.float64)[known]
+        total = item == TOTAL
+        n[u[total], m[total]] = part["n"].to_numpy(dtype=np.float64)[known][total]
+        tot_s1[u[total], m[total]] = s1[total]
+        tot_s2[u[total], m[total]] = s2[total]
+        column = pd.Series(item).map(index)
+        named = column.notna().to_numpy()
+        c = column.to_numpy()[named].astype(np.int64)
+        item_s1[u[named], m[named], c] = s1[named]
+        item_s2[u[named], m[named], c] = s2[named]
         n, item_s1, item_s2, tot_s1, tot_s2 = (
             subtree_totals(levels, a) for a in (n, item_s1, item_s2, tot_s1, tot_s2)
         )
@@ -173,7 +183,6 @@ def figure_rows(
     sub = subtree_totals(levels, block.own)  # (U, I, T, S)
     sub_q = sub.sum(axis=2)  # (U, I, S)
     headcount = subtree_totals(levels, np.array([u.headcount for u in tree.units], dtype=float))
-    own_headcount = np.array([u.headcount for u in tree.units], dtype=float)
     alphas = alphas or {}
     unit_ids = np.array([u.id for u in tree.units])
     rows: list[pd.DataFrame] = []
@@ -216,8 +225,11 @@ def figure_rows(
                 }
             )
             if code == RESPONSES:
+                # response rate per wave: a quarter's responses over (waves x headcount)
+                waves = 1 if granularity == "month" else max(int(block.asked[i].sum()), 1)
+                seats = heads * waves
                 with np.errstate(divide="ignore", invalid="ignore"):
-                    rate = np.where(heads > 0, 100.0 * n / np.where(heads > 0, heads, 1), np.nan)
+                    rate = np.where(seats > 0, 100.0 * n / np.where(seats > 0, seats, 1), np.nan)
                 frame["mean"] = np.where(visible, rate, np.nan)
             if alpha is not None and kind == "unit":
                 a, an = alpha
@@ -237,7 +249,6 @@ def figure_rows(
             anc = nearest_shown_ancestor(levels, shown[:, None])[:, 0]
             has_sub = np.zeros(len(tree), dtype=bool)
             has_sub[anc[(anc >= 0) & shown]] = True
-            rest_hc = own_headcount + 0.0
             covered_hc = covered_by_shown(levels, shown[:, None], headcount[:, None, None])[:, 0, 0]
             rest_hc = headcount - covered_hc
             if granularity == "quarter":
@@ -366,7 +377,14 @@ def publish_quarter(
     if not rows.empty:
         records = rows.assign(publication_id=publication.id)
         records = records.astype(object).where(records.notna(), None)
-        session.execute(insert(PublishedFigure), records.to_dict("records"))
+        # one bulk insert (COPY on PostgreSQL); the ORM's bulk insert splits the rows into
+        # many small batches wherever the set of None values changes
+        insert_rows(
+            session,
+            cast(Table, PublishedFigure.__table__),
+            list(records.columns),
+            records.itertuples(index=False, name=None),
+        )
     _publish_comments(session, publication, block, levels, governance)
     return publication
 
@@ -401,7 +419,13 @@ def _publish_comments(
                 }
             )
     if records:
-        session.execute(insert(PublishedComment), records)
+        columns = ["publication_id", "comment_id", "department_id"]
+        insert_rows(
+            session,
+            cast(Table, PublishedComment.__table__),
+            columns,
+            ([r[c] for c in columns] for r in records),
+        )
 
 
 def republish(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from bgm_dashboard.auth.viewer import FIGURE_ROLES, STAFF, SYSTEM, Viewer, require
+from bgm_dashboard.auth.viewer import FIGURE_ROLES, ROLES, STAFF, SYSTEM, Viewer, require
 from bgm_dashboard.governance.settings import current
 from bgm_dashboard.privacy.gate import publication_version, released_figures
 from bgm_dashboard.ui.context import app_context
@@ -33,7 +33,7 @@ def figures(
     if viewer.has(*FIGURE_ROLES):
         audience = "full"
     else:
-        require(viewer, "staff")
+        require(viewer, *ROLES)  # every employee, logged in or not, sees the public subset
         audience = "public"
     ctx = app_context()
     with ctx.read() as session:

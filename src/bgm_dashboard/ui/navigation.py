@@ -18,6 +18,13 @@ class PageSpec:
     roles: frozenset[str]
     section_key: str
     default: bool = False
+    anonymous_only: bool = False
+    """Offered only to sessions nobody has logged in to (the login page)."""
+
+    def offered_to(self, viewer: Viewer) -> bool:
+        if self.anonymous_only and not viewer.is_staff_only:
+            return False
+        return viewer.has(*self.roles)
 
 
 ANY = frozenset({"staff", "hr", "leadership", "council", "admin"})
@@ -25,14 +32,74 @@ FIGURES = frozenset({"hr", "leadership", "council"})
 
 STAFF_PAGES = [
     PageSpec("pages/survey.py", "nav.survey", "📝", ANY, "nav.section_staff", default=True),
+    PageSpec("pages/anonymity.py", "nav.anonymity", "🛡️", ANY, "nav.section_staff"),
+    PageSpec("pages/login.py", "nav.login", "🔑", ANY, "nav.section_staff", anonymous_only=True),
 ]
 HR_PAGES = [
     PageSpec("pages/overview.py", "nav.overview", "🗺️", FIGURES, "nav.section_results"),
+    PageSpec("pages/comments.py", "nav.comments", "💬", FIGURES, "nav.section_results"),
+    PageSpec(
+        "pages/waves.py", "nav.waves", "🗓️", frozenset({"hr", "council"}), "nav.section_results"
+    ),
 ]
-ANALYTICS_PAGES: list[PageSpec] = []
-MEASURE_PAGES: list[PageSpec] = []
-GOVERNANCE_PAGES: list[PageSpec] = []
-ACCOUNT_PAGES: list[PageSpec] = []
+ANALYTICS_PAGES: list[PageSpec] = [
+    PageSpec("pages/unit.py", "nav.analytics_unit", "🏢", FIGURES, "nav.section_results"),
+    PageSpec("pages/crises.py", "nav.analytics_crises", "⚡", FIGURES, "nav.section_results"),
+    PageSpec("pages/drivers.py", "nav.analytics_drivers", "🧭", FIGURES, "nav.section_results"),
+    PageSpec(
+        "pages/participation.py",
+        "nav.analytics_participation",
+        "🙋",
+        FIGURES,
+        "nav.section_results",
+    ),
+    PageSpec(
+        "pages/indicators.py", "nav.analytics_indicators", "📐", FIGURES, "nav.section_results"
+    ),
+]
+MEASURE_PAGES: list[PageSpec] = [
+    PageSpec("pages/measures.py", "nav.measures", "🛠️", frozenset({"hr"}), "nav.section_measures"),
+    PageSpec("pages/results.py", "nav.results", "📣", ANY, "nav.section_staff"),
+]
+GOVERNANCE_PAGES: list[PageSpec] = [
+    PageSpec(
+        "pages/leadership.py",
+        "nav.leadership",
+        "🏛️",
+        frozenset({"leadership", "hr", "council"}),
+        "nav.section_results",
+    ),
+    PageSpec(
+        "pages/governance.py",
+        "nav.governance",
+        "⚖️",
+        frozenset({"hr", "admin", "council"}),
+        "nav.section_governance",
+    ),
+    PageSpec(
+        "pages/disclosure.py",
+        "nav.disclosure",
+        "📤",
+        frozenset({"council"}),
+        "nav.section_governance",
+    ),
+    PageSpec(
+        "pages/audit.py",
+        "nav.audit",
+        "📜",
+        frozenset({"council", "admin"}),
+        "nav.section_governance",
+    ),
+]
+ACCOUNT_PAGES: list[PageSpec] = [
+    PageSpec(
+        "pages/accounts.py",
+        "nav.accounts",
+        "👥",
+        frozenset({"admin", "council"}),
+        "nav.section_governance",
+    ),
+]
 
 ALL_PAGES = [
     *STAFF_PAGES,
@@ -46,4 +113,13 @@ ALL_PAGES = [
 
 def pages_for(viewer: Viewer) -> list[PageSpec]:
     """The pages this viewer may open, in menu order."""
-    return [p for p in ALL_PAGES if viewer.has(*p.roles)]
+    return [p for p in ALL_PAGES if p.offered_to(viewer)]
+
+
+def landing_page(viewer: Viewer, pages: list[PageSpec]) -> PageSpec | None:
+    """Where a session starts: the survey for staff, the first restricted page after login."""
+    if not viewer.is_staff_only:
+        for page in pages:
+            if "staff" not in page.roles:
+                return page
+    return next((p for p in pages if p.default), pages[0] if pages else None)

@@ -1,0 +1,59 @@
+"""For staff: how anonymity is protected, in plain words, with the settings in force."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from bgm_dashboard.formatting import day
+from bgm_dashboard.governance.settings import current
+from bgm_dashboard.privacy.gate import latest_publications
+from bgm_dashboard.ui.context import app_context
+from bgm_dashboard.ui.lang import lang, language_switch, tr
+
+ctx = app_context()
+language_switch(where="main")
+with ctx.read() as session:
+    rules = current(session)
+    publications = latest_publications(session)
+
+st.title(tr("anonymity.title"))
+st.write(tr("anonymity.intro"))
+
+left, mid, right = st.columns(3)
+left.metric(tr("anonymity.k_label"), rules.min_group_size)
+mid.metric(tr("anonymity.k_comments_label"), rules.comment_min_group_size)
+right.metric(tr("anonymity.difference_label"), rules.difference_min)
+st.caption(tr("anonymity.settings_caption"))
+
+for section in (
+    "stored",
+    "groups",
+    "merged",
+    "subtraction",
+    "time",
+    "tokens",
+    "comments",
+    "demographics",
+    "who",
+    "council",
+):
+    st.subheader(tr(f"anonymity.{section}_title"))
+    st.write(
+        tr(
+            f"anonymity.{section}_text",
+            k=rules.min_group_size,
+            kc=rules.comment_min_group_size,
+            d=rules.difference_min,
+        )
+    )
+
+if publications:
+    last = publications[-1]
+    st.caption(
+        tr(
+            "anonymity.last_publication",
+            quarter=last.quarter,
+            date=day(last.published_at.date(), lang()),
+            k=last.min_group_size,
+        )
+    )
