@@ -9,7 +9,9 @@ from bgm_dashboard.ui.context import app_context
 from bgm_dashboard.ui.lang import language_switch, tr
 from bgm_dashboard.ui.navigation import landing_page, pages_for
 
-st.set_page_config(page_title="BGM Resilienz-Dashboard", page_icon="🌱", layout="wide")
+st.set_page_config(
+    page_title="BGM Resilienz-Dashboard", page_icon=":material/psychiatry:", layout="wide"
+)
 app_context()
 viewer = ensure_session()
 

@@ -100,5 +100,5 @@ st.download_button(
     mime="text/csv",
     on_click=_record_download,
     key="audit_download",
-    icon="⬇️",
+    icon=":material/download:",
 )

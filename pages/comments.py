@@ -3,6 +3,8 @@ that names a person (the reason goes to the audit log)."""
 
 from __future__ import annotations
 
+import uuid
+
 import streamlit as st
 
 from bgm_dashboard.errors import UserError
@@ -56,7 +58,9 @@ for unit_id, group in comments.groupby("department_id", sort=False):
                     if st.button(tr("comments.withhold_confirm"), key=f"hold_{row.comment_id}"):
                         try:
                             with ctx.write() as session:
-                                withhold_comment(session, viewer, row.comment_id, reason)
+                                withhold_comment(
+                                    session, viewer, uuid.UUID(str(row.comment_id)), reason
+                                )
                         except UserError as error:
                             st.error(error.message(lang()))
                         else:

@@ -50,7 +50,7 @@ if sent:
 
 if oidc_available():
     st.divider()
-    if st.button(tr("login.sso"), key="login_sso", icon="🔐"):
+    if st.button(tr("login.sso"), key="login_sso", icon=":material/key:"):
         st.login()
 
 with ctx.read() as session:

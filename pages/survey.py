@@ -40,13 +40,13 @@ token_default = str(st.query_params.get("code", ""))
 with st.form("survey", clear_on_submit=False, border=False):
     st.subheader(tr("survey.about_you"))
     codes = [u.code for u in form.units]
-    labels = {u.code: u.label for u in form.units}
+    unit_labels = {u.code: u.label for u in form.units}
     department = st.selectbox(
         tr("survey.department"),
         options=codes,
         index=None,
         key="department",
-        format_func=lambda c: labels[c],
+        format_func=unit_labels.__getitem__,
         placeholder=tr("survey.department_placeholder"),
     )
     token = None
@@ -59,8 +59,10 @@ with st.form("survey", clear_on_submit=False, border=False):
         st.subheader(scale.title[lang()])
         if scale.stem[lang()]:
             st.caption(scale.stem[lang()])
-        assert scale.answer_scale is not None
-        values = list(range(scale.answer_scale.min, scale.answer_scale.max + 1))
+        answer_scale = scale.answer_scale
+        assert answer_scale is not None
+        values = list(range(answer_scale.min, answer_scale.max + 1))
+        option_labels: dict[int, str] = {v: answer_scale.label(v, lang()) for v in values}
         for item in scale.items:
             answers[item.code] = st.radio(
                 item.text[lang()],
@@ -68,7 +70,7 @@ with st.form("survey", clear_on_submit=False, border=False):
                 index=None,
                 horizontal=True,
                 key=f"item_{item.code}",
-                format_func=lambda v, a=scale.answer_scale: a.label(v, lang()),
+                format_func=option_labels.__getitem__,
             )
     st.subheader(tr("survey.comment_title"))
     comment = st.text_area(

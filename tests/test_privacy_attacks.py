@@ -441,8 +441,9 @@ def test_response_rate_is_per_wave_against_headcount(reference_ctx: Context) -> 
     frame = release(reference_ctx)
     raw = pd.read_csv(Path(__file__).parent / "data" / "reference" / "responses.csv")
     org = pd.read_csv(Path(__file__).parent / "data" / "reference" / "departments.csv")
-    rows = frame[(frame["indicator"] == "responses") & (frame["code"] == "A10")
-                 & (frame["kind"] == "unit")]
+    rows = frame[
+        (frame["indicator"] == "responses") & (frame["code"] == "A10") & (frame["kind"] == "unit")
+    ]
     q1 = rows[rows["period"] == "2026-Q1"].iloc[0]
     jan = rows[rows["period"] == "2026-01"].iloc[0]
     a10 = raw[raw["department"] == "A10"]

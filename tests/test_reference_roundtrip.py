@@ -20,7 +20,11 @@ def bgm(db_url: str, *args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "BGM_DATABASE_URL": db_url, "BGM_LANGUAGE": "en"}
     return subprocess.run(
         [sys.executable, "-m", "bgm_dashboard.cli", *args],
-        env=env, capture_output=True, text=True, timeout=120, check=False,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
 
 
@@ -32,15 +36,26 @@ def test_reference_export_matches_expected(db_url: str, tmp_path: Path) -> None:
         done = bgm(db_url, *args)
         assert done.returncode == 0, done.stderr
     out = tmp_path / "quarter.csv"
-    done = bgm(db_url, "export", "indicators", "--period", "quarter", "--format", "csv",
-               "--output", str(out))
+    done = bgm(
+        db_url,
+        "export",
+        "indicators",
+        "--period",
+        "quarter",
+        "--format",
+        "csv",
+        "--output",
+        str(out),
+    )
     assert done.returncode == 0, done.stderr
 
     actual = pd.read_csv(out)
     expected = pd.read_csv(REFERENCE / "expected_indicators_quarter.csv")
     assert list(actual.columns) == list(expected.columns)
     keys = ["department", "period", "indicator"]
-    assert sorted(map(tuple, actual[keys].to_numpy())) == sorted(map(tuple, expected[keys].to_numpy()))
+    assert sorted(map(tuple, actual[keys].to_numpy())) == sorted(
+        map(tuple, expected[keys].to_numpy())
+    )
     merged = expected.merge(actual, on=keys, suffixes=("_expected", "_actual"))
     assert (merged["status_expected"] == merged["status_actual"]).all()
     for column in NUMBERS:

@@ -73,4 +73,4 @@ def score_one(answers: dict[str, int | None], bank: ItemBank) -> dict[str, float
     """Scores of a single response (the same rules as :func:`score_frame`)."""
     frame = pd.DataFrame([{k: (np.nan if v is None else v) for k, v in answers.items()}])
     row = score_frame(frame, bank).iloc[0]
-    return {code: (None if pd.isna(value) else float(value)) for code, value in row.items()}
+    return {str(code): (None if pd.isna(value) else float(value)) for code, value in row.items()}

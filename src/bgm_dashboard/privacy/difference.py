@@ -49,7 +49,8 @@ def violations(
     nested = old_in_new | new_in_old
     needed = np.where(nested, k, difference_min)
     bad = (overlap > 0) & (differ > 0) & (differ < needed)
-    return bad.any(axis=0)
+    hidden: np.ndarray = bad.any(axis=0)
+    return hidden
 
 
 def difference_rule_hides(

@@ -112,7 +112,8 @@ def released_figures(
         query = query.where(table.c.kind == "unit")
     if indicators is not None:
         query = query.where(table.c.indicator.in_(list(indicators)))
-    figures = pd.DataFrame(session.execute(query).all(), columns=FIGURE_COLUMNS)
+    # plain tuples: pandas builds a frame from them many times faster than from result rows
+    figures = pd.DataFrame([tuple(row) for row in session.execute(query)], columns=FIGURE_COLUMNS)
     units = unit_table(publications)
     out = figures.merge(units, on=["publication_id", "department_id"], how="left")
     if public:

@@ -68,7 +68,8 @@ def covered_by_shown(levels: Levels, shown: np.ndarray, sub: np.ndarray) -> np.n
 def residuals(levels: Levels, shown: np.ndarray, sub: np.ndarray) -> np.ndarray:
     """What a unit holds beyond its nearest shown descendants: the smallest group that
     subtracting shown figures from the unit's figure isolates."""
-    return sub - covered_by_shown(levels, shown, sub)
+    out: np.ndarray = sub - covered_by_shown(levels, shown, sub)
+    return out
 
 
 def nearest_shown_ancestor(levels: Levels, shown: np.ndarray) -> np.ndarray:
@@ -169,14 +170,14 @@ def _grid_violations(
                 continue
             cells = resid[members, inst, :]
             filled = cells > 0
-            mixed = filled.any(axis=1) & ~filled.all(axis=1)
             columns = filled.any(axis=0)
-            if not mixed[:, None].repeat(cells.shape[1], 1)[:, columns].any():
+            used = filled[:, columns]
+            if (used.all(axis=1) | ~used.any(axis=1)).all():
                 continue  # every row fills every non-empty month: only whole rows/columns
             if grid_is_safe(cells[:, columns], k):
                 continue
             sizes = sub[only_quarter, inst, :].sum(axis=-1)
-            hide[only_quarter[np.argmin(sizes)], inst] = True
+            hide[int(only_quarter[int(np.argmin(sizes))]), inst] = True
     return hide
 
 
@@ -188,7 +189,8 @@ class BlockDecision:
 
     @property
     def sub_quarter(self) -> np.ndarray:
-        return self.sub_months.sum(axis=-1)
+        total: np.ndarray = self.sub_months.sum(axis=-1)
+        return total
 
 
 def decide_block(

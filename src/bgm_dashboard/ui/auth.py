@@ -117,4 +117,6 @@ def identity_sidebar(viewer: Viewer) -> None:
         return
     st.sidebar.caption(tr("login.signed_in_as", name=viewer.name, roles=role_names(viewer)))
     # a callback: it runs before the next script run, whichever page that run shows
-    st.sidebar.button(tr("login.logout"), key="logout_button", icon="🚪", on_click=logout)
+    st.sidebar.button(
+        tr("login.logout"), key="logout_button", icon=":material/logout:", on_click=logout
+    )

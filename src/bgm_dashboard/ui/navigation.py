@@ -31,62 +31,108 @@ ANY = frozenset({"staff", "hr", "leadership", "council", "admin"})
 FIGURES = frozenset({"hr", "leadership", "council"})
 
 STAFF_PAGES = [
-    PageSpec("pages/survey.py", "nav.survey", "📝", ANY, "nav.section_staff", default=True),
-    PageSpec("pages/anonymity.py", "nav.anonymity", "🛡️", ANY, "nav.section_staff"),
-    PageSpec("pages/login.py", "nav.login", "🔑", ANY, "nav.section_staff", anonymous_only=True),
+    PageSpec(
+        "pages/survey.py",
+        "nav.survey",
+        ":material/edit_note:",
+        ANY,
+        "nav.section_staff",
+        default=True,
+    ),
+    PageSpec("pages/anonymity.py", "nav.anonymity", ":material/shield:", ANY, "nav.section_staff"),
+    PageSpec(
+        "pages/login.py",
+        "nav.login",
+        ":material/login:",
+        ANY,
+        "nav.section_staff",
+        anonymous_only=True,
+    ),
 ]
 HR_PAGES = [
-    PageSpec("pages/overview.py", "nav.overview", "🗺️", FIGURES, "nav.section_results"),
-    PageSpec("pages/comments.py", "nav.comments", "💬", FIGURES, "nav.section_results"),
     PageSpec(
-        "pages/waves.py", "nav.waves", "🗓️", frozenset({"hr", "council"}), "nav.section_results"
+        "pages/overview.py", "nav.overview", ":material/grid_view:", FIGURES, "nav.section_results"
+    ),
+    PageSpec(
+        "pages/comments.py", "nav.comments", ":material/forum:", FIGURES, "nav.section_results"
+    ),
+    PageSpec(
+        "pages/waves.py",
+        "nav.waves",
+        ":material/event:",
+        frozenset({"hr", "council"}),
+        "nav.section_results",
     ),
 ]
 ANALYTICS_PAGES: list[PageSpec] = [
-    PageSpec("pages/unit.py", "nav.analytics_unit", "🏢", FIGURES, "nav.section_results"),
-    PageSpec("pages/crises.py", "nav.analytics_crises", "⚡", FIGURES, "nav.section_results"),
-    PageSpec("pages/drivers.py", "nav.analytics_drivers", "🧭", FIGURES, "nav.section_results"),
     PageSpec(
-        "pages/participation.py",
-        "nav.analytics_participation",
-        "🙋",
+        "pages/unit.py",
+        "nav.analytics_unit",
+        ":material/apartment:",
         FIGURES,
         "nav.section_results",
     ),
     PageSpec(
-        "pages/indicators.py", "nav.analytics_indicators", "📐", FIGURES, "nav.section_results"
+        "pages/crises.py", "nav.analytics_crises", ":material/bolt:", FIGURES, "nav.section_results"
+    ),
+    PageSpec(
+        "pages/drivers.py",
+        "nav.analytics_drivers",
+        ":material/explore:",
+        FIGURES,
+        "nav.section_results",
+    ),
+    PageSpec(
+        "pages/participation.py",
+        "nav.analytics_participation",
+        ":material/how_to_reg:",
+        FIGURES,
+        "nav.section_results",
+    ),
+    PageSpec(
+        "pages/indicators.py",
+        "nav.analytics_indicators",
+        ":material/straighten:",
+        FIGURES,
+        "nav.section_results",
     ),
 ]
 MEASURE_PAGES: list[PageSpec] = [
-    PageSpec("pages/measures.py", "nav.measures", "🛠️", frozenset({"hr"}), "nav.section_measures"),
-    PageSpec("pages/results.py", "nav.results", "📣", ANY, "nav.section_staff"),
+    PageSpec(
+        "pages/measures.py",
+        "nav.measures",
+        ":material/task_alt:",
+        frozenset({"hr"}),
+        "nav.section_measures",
+    ),
+    PageSpec("pages/results.py", "nav.results", ":material/campaign:", ANY, "nav.section_staff"),
 ]
 GOVERNANCE_PAGES: list[PageSpec] = [
     PageSpec(
         "pages/leadership.py",
         "nav.leadership",
-        "🏛️",
+        ":material/account_balance:",
         frozenset({"leadership", "hr", "council"}),
         "nav.section_results",
     ),
     PageSpec(
         "pages/governance.py",
         "nav.governance",
-        "⚖️",
+        ":material/gavel:",
         frozenset({"hr", "admin", "council"}),
         "nav.section_governance",
     ),
     PageSpec(
         "pages/disclosure.py",
         "nav.disclosure",
-        "📤",
+        ":material/outbox:",
         frozenset({"council"}),
         "nav.section_governance",
     ),
     PageSpec(
         "pages/audit.py",
         "nav.audit",
-        "📜",
+        ":material/history:",
         frozenset({"council", "admin"}),
         "nav.section_governance",
     ),
@@ -95,7 +141,7 @@ ACCOUNT_PAGES: list[PageSpec] = [
     PageSpec(
         "pages/accounts.py",
         "nav.accounts",
-        "👥",
+        ":material/group:",
         frozenset({"admin", "council"}),
         "nav.section_governance",
     ),
