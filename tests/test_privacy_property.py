@@ -12,7 +12,8 @@ from bgm_dashboard.indicators.moments import RESPONSES
 from bgm_dashboard.instrument.bank import load_bank
 from bgm_dashboard.org.tree import OrgTree, Unit
 from bgm_dashboard.periods import months_of_quarter
-from bgm_dashboard.privacy.publication import BlockInput, decide, figure_rows
+from bgm_dashboard.privacy.block import BlockInput
+from bgm_dashboard.privacy.publication import decide, figure_rows
 from tests.privacy_auditor import isolatable_groups, published_sets
 
 QUARTER = "2026-Q1"

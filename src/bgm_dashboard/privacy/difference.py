@@ -9,7 +9,6 @@ same answers, and subtracting them would isolate the few who moved."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
 import numpy as np
 from sqlalchemy import select
@@ -18,9 +17,7 @@ from sqlalchemy.orm import Session
 from bgm_dashboard.db.models import Publication, PublishedFigure
 from bgm_dashboard.governance.settings import Governance
 from bgm_dashboard.org.tree import OrgTree
-
-if TYPE_CHECKING:
-    from bgm_dashboard.privacy.publication import BlockInput
+from bgm_dashboard.privacy.block import BlockInput
 
 
 def membership(tree: OrgTree, departments: Sequence[int]) -> np.ndarray:

@@ -6,8 +6,6 @@ figure ever changes while answers still arrive (no "before/after one more answer
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import cast
 
@@ -29,8 +27,8 @@ from bgm_dashboard.indicators.moments import (
 from bgm_dashboard.indicators.stats import cronbach_alpha, describe_continuous, describe_nps
 from bgm_dashboard.instrument.bank import ItemBank
 from bgm_dashboard.org.service import load_tree
-from bgm_dashboard.org.tree import OrgTree
 from bgm_dashboard.periods import months_of_quarter, quarter_end, quarter_of
+from bgm_dashboard.privacy.block import BlockInput, block_input
 from bgm_dashboard.privacy.difference import difference_rule_hides
 from bgm_dashboard.privacy.suppression import (
     BlockDecision,
@@ -42,45 +40,8 @@ from bgm_dashboard.privacy.suppression import (
     subtree_totals,
 )
 
-STATS = ("n", "s1", "s2", "b1", "b2")
 SHOWN = "shown"
 SUPPRESSED = "suppressed"
-
-
-@dataclass(frozen=True)
-class BlockInput:
-    """Everything a quarter's publication is computed from."""
-
-    quarter: str
-    tree: OrgTree
-    indicators: tuple[str, ...]
-    months: tuple[str, ...]
-    asked: np.ndarray  # (indicators, months) bool: was the indicator asked that month
-    own: np.ndarray  # (units, indicators, months, stats)
-
-
-def block_input(
-    tree: OrgTree,
-    quarter: str,
-    moments: pd.DataFrame,
-    indicators: Sequence[str],
-    asked: dict[str, set[str]],
-) -> BlockInput:
-    """Arrange long moments (period, department_id, indicator, n, s1, s2, b1, b2) as arrays."""
-    months = tuple(months_of_quarter(quarter))
-    inds = tuple(indicators)
-    own = np.zeros((len(tree), len(inds), len(months), len(STATS)))
-    if not moments.empty:
-        frame = moments[moments["indicator"].isin(inds) & moments["period"].isin(months)]
-        frame = frame[frame["department_id"].isin([u.id for u in tree.units])]
-        pos = frame["department_id"].map(tree.position).to_numpy()
-        ind = frame["indicator"].map({c: i for i, c in enumerate(inds)}).to_numpy()
-        mon = frame["period"].map({m: i for i, m in enumerate(months)}).to_numpy()
-        own[pos, ind, mon, :] = frame[list(STATS)].to_numpy(dtype=np.float64)
-    asked_arr = np.array(
-        [[m in asked.get(code, set()) for m in months] for code in inds], dtype=bool
-    )
-    return BlockInput(quarter, tree, inds, months, asked_arr.reshape(len(inds), len(months)), own)
 
 
 def _describe(code: str, bank: ItemBank, sums: np.ndarray) -> dict[str, np.ndarray]:
