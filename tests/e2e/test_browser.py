@@ -39,7 +39,6 @@ def test_staff_answers_the_survey_on_a_phone(server: str, browser: Any) -> None:
     page.goto(server)
     settle(page)
     assert "Kurzbefragung" in page.locator("h1").first.inner_text()
-    shoot(page, "survey-phone.png")
     page.locator("[data-testid='stSelectbox']").first.click()
     page.get_by_role(
         "option", name="Dezernat II – Soziales, Jugend, Gesundheit › Jugendamt"
@@ -48,6 +47,10 @@ def test_staff_answers_the_survey_on_a_phone(server: str, browser: Any) -> None:
     assert groups.count() >= 20
     for index in range(5):  # WHO-5: "Meistens"
         groups.nth(index).get_by_text("Meistens", exact=True).click()
+    groups.nth(0).scroll_into_view_if_needed()
+    page.mouse.wheel(0, -260)
+    page.wait_for_timeout(400)
+    shoot(page, "survey-phone.png")
     page.get_by_role("button", name="Antworten absenden").click()
     settle(page)
     page.get_by_text("Vielen Dank!").first.wait_for(timeout=15_000)
