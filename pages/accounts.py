@@ -4,8 +4,6 @@ deactivate; the staff council sees the same list read-only (who may see what).""
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
-from zoneinfo import ZoneInfo
 
 import streamlit as st
 
@@ -18,36 +16,21 @@ from bgm_dashboard.auth.accounts import (
     set_roles,
     unlock,
 )
-from bgm_dashboard.errors import UserError
-from bgm_dashboard.formatting import day, moment
+from bgm_dashboard.formatting import local_day, moment
+from bgm_dashboard.ui.actions import act, show_flash
 from bgm_dashboard.ui.context import app_context
 from bgm_dashboard.ui.guard import require_roles
 from bgm_dashboard.ui.lang import lang, tr
-
-FLASH = "accounts_flash"
-LOCAL = ZoneInfo("Europe/Berlin")
 
 viewer = require_roles("admin", "council")
 ctx = app_context()
 st.title(tr("accounts.title"))
 st.caption(tr("accounts.caption"))
-if FLASH in st.session_state:
-    st.success(st.session_state.pop(FLASH))
+show_flash()
 
 
 def roles_text(roles: tuple[str, ...] | list[str]) -> str:
     return ", ".join(tr(f"role.{r}") for r in roles) or "–"
-
-
-def act(action: Any, done_key: str, **params: Any) -> None:
-    try:
-        with ctx.write() as session:
-            action(session)
-    except UserError as error:
-        st.error(error.message(lang()))
-        return
-    st.session_state[FLASH] = tr(done_key, **params)
-    st.rerun()
 
 
 with ctx.read() as session:
@@ -70,12 +53,12 @@ else:
                 tr("accounts.col_state"): (
                     tr(
                         "accounts.locked_until",
-                        until=moment(a.locked_until.astimezone(LOCAL), lang()),
+                        until=moment(a.locked_until, lang()),
                     )
                     if a.locked_until is not None and a.locked_until > now
                     else tr("accounts.active" if a.active else "accounts.inactive")
                 ),
-                tr("accounts.col_created"): day(a.created_at.astimezone(LOCAL).date(), lang()),
+                tr("accounts.col_created"): local_day(a.created_at, lang()),
             }
             for a in accounts
         ],

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 import pandas as pd
 import streamlit as st
@@ -18,12 +17,11 @@ from bgm_dashboard.auth.audit import (
     record_export,
     verify_chain,
 )
-from bgm_dashboard.formatting import moment, number
+from bgm_dashboard.formatting import TIMEZONE, moment, number
 from bgm_dashboard.ui.context import app_context
 from bgm_dashboard.ui.guard import require_roles
 from bgm_dashboard.ui.lang import lang, tr
 
-LOCAL = ZoneInfo("Europe/Berlin")
 LIMIT = 5000
 
 viewer = require_roles(*READER_ROLES)
@@ -53,8 +51,8 @@ span = right.date_input(
 )
 since = until = None
 if isinstance(span, tuple) and len(span) == 2:
-    since = datetime.combine(span[0], time.min, LOCAL).astimezone(UTC)
-    until = datetime.combine(span[1] + timedelta(days=1), time.min, LOCAL).astimezone(UTC)
+    since = datetime.combine(span[0], time.min, TIMEZONE).astimezone(UTC)
+    until = datetime.combine(span[1] + timedelta(days=1), time.min, TIMEZONE).astimezone(UTC)
 
 with ctx.read() as session:
     frame = entries(
@@ -76,7 +74,7 @@ if len(frame) == LIMIT:
 shown = pd.DataFrame(
     {
         "#": frame["id"],
-        tr("audit.col_at"): [moment(a.astimezone(LOCAL), lang()) for a in frame["at"]],
+        tr("audit.col_at"): [moment(a, lang()) for a in frame["at"]],
         tr("audit.col_actor"): frame["actor"],
         tr("audit.col_action"): frame["action"],
         tr("audit.col_target"): frame["target"],

@@ -4,7 +4,6 @@ many cells it shows or suppresses, and every recorded export."""
 from __future__ import annotations
 
 import json
-from zoneinfo import ZoneInfo
 
 import streamlit as st
 
@@ -14,8 +13,6 @@ from bgm_dashboard.privacy.disclosure import exports, publications
 from bgm_dashboard.ui.context import app_context
 from bgm_dashboard.ui.guard import require_roles
 from bgm_dashboard.ui.lang import lang, tr
-
-LOCAL = ZoneInfo("Europe/Berlin")
 
 viewer = require_roles("council")
 ctx = app_context()
@@ -43,7 +40,7 @@ else:
                 tr("disclosure.col_version"): (
                     f"{p.version}" if p.current else tr("disclosure.replaced", version=p.version)
                 ),
-                tr("disclosure.col_published"): moment(p.published_at.astimezone(LOCAL), lang()),
+                tr("disclosure.col_published"): moment(p.published_at, lang()),
                 tr("disclosure.col_k"): count(p.min_group_size),
                 tr("disclosure.col_comment_k"): count(p.comment_min_group_size),
                 tr("disclosure.col_depth"): format_setting(
@@ -76,7 +73,7 @@ else:
     st.dataframe(
         [
             {
-                tr("audit.col_at"): moment(e["at"].astimezone(LOCAL), lang()),
+                tr("audit.col_at"): moment(e["at"], lang()),
                 tr("audit.col_actor"): e["actor"],
                 tr("audit.col_action"): e["action"],
                 tr("audit.col_target"): e["target"],

@@ -4,12 +4,10 @@ administrators), the council's four-eyes decision, and every setting's history."
 from __future__ import annotations
 
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import streamlit as st
 
 from bgm_dashboard.auth.viewer import FIGURE_ROLES, ROLES
-from bgm_dashboard.errors import UserError
 from bgm_dashboard.formatting import moment
 from bgm_dashboard.governance.changes import (
     APPROVER_ROLES,
@@ -25,20 +23,17 @@ from bgm_dashboard.governance.changes import (
 from bgm_dashboard.governance.labels import format_setting, setting_help, setting_name
 from bgm_dashboard.governance.settings import KEYS
 from bgm_dashboard.settings import ABSOLUTE_MIN_GROUP_SIZE
+from bgm_dashboard.ui.actions import act, show_flash
 from bgm_dashboard.ui.context import app_context
 from bgm_dashboard.ui.guard import require_roles
 from bgm_dashboard.ui.lang import lang, tr
-
-FLASH = "governance_flash"
-LOCAL = ZoneInfo("Europe/Berlin")
 
 viewer = require_roles("hr", "admin", "council")
 ctx = app_context()
 bank = ctx.bank
 st.title(tr("governance.title"))
 st.info(tr("governance.applies_later"))
-if FLASH in st.session_state:
-    st.success(st.session_state.pop(FLASH))
+show_flash()
 
 
 def show(key: str, value: Any) -> str:
@@ -46,19 +41,7 @@ def show(key: str, value: Any) -> str:
 
 
 def when(value: Any) -> str:
-    return moment(value.astimezone(LOCAL), lang()) if value is not None else "–"
-
-
-def act(action: Any, done_key: str, **params: Any) -> None:
-    """Run one use case in one transaction; report the outcome in the user's language."""
-    try:
-        with ctx.write() as session:
-            action(session)
-    except UserError as error:
-        st.error(error.message(lang()))
-        return
-    st.session_state[FLASH] = tr(done_key, **params)
-    st.rerun()
+    return moment(value, lang()) if value is not None else "–"
 
 
 with ctx.read() as session:
@@ -105,15 +88,15 @@ for change in pending:
             left, right = st.columns(2)
             if left.button(tr("governance.approve"), key=f"approve_{change.id}", type="primary"):
                 act(
-                    lambda s, c=change.id: approve(s, viewer, c, bank=bank, config=ctx.settings),
+                    lambda s: approve(s, viewer, change.id, bank=bank, config=ctx.settings),
                     "governance.approved",
                 )
             if right.button(tr("governance.reject"), key=f"reject_{change.id}"):
-                act(lambda s, c=change.id: reject(s, viewer, c), "governance.rejected")
+                act(lambda s: reject(s, viewer, change.id), "governance.rejected")
         elif change.proposed_by == viewer.name:
             st.caption(tr("governance.own_proposal"))
             if st.button(tr("governance.withdraw"), key=f"withdraw_{change.id}"):
-                act(lambda s, c=change.id: withdraw(s, viewer, c), "governance.withdrawn")
+                act(lambda s: withdraw(s, viewer, change.id), "governance.withdrawn")
 
 if viewer.has(*PROPOSER_ROLES):
     st.subheader(tr("governance.propose"))

@@ -34,6 +34,7 @@ from bgm_dashboard.interventions.recommend import by_unit as recommendations_by_
 from bgm_dashboard.interventions.recommend import reason, recommend
 from bgm_dashboard.interventions.report import verdict_text
 from bgm_dashboard.interventions.timeline import related_units
+from bgm_dashboard.ui.actions import flash, show_flash
 from bgm_dashboard.ui.audit import log_view
 from bgm_dashboard.ui.context import app_context
 from bgm_dashboard.ui.data import figures
@@ -45,7 +46,6 @@ PAGE = "measures"
 TAB_KEY = "mp_tab"
 ENTRY_KEY = "mp_new_entry"
 UNITS_KEY = "mp_new_units"
-FLASH_KEY = "mp_flash"
 
 viewer = require_roles("hr")
 ctx = app_context()
@@ -89,8 +89,7 @@ def take_over(code: str, unit: str) -> None:
 
 st.title(tr("measures.title"))
 st.caption(tr("measures.intro"))
-if FLASH_KEY in st.session_state:
-    st.success(st.session_state.pop(FLASH_KEY))
+show_flash()
 
 tab_labels = [
     tr("measures.tab_reco"),
@@ -486,7 +485,7 @@ with tab_new:
             except UserError as error:
                 show_error(error)
             else:
-                st.session_state[FLASH_KEY] = tr("measures.created", title=created.title)
+                flash(tr("measures.created", title=created.title))
                 st.rerun()
 
 # ----------------------------------------------------------------------------- catalogue
@@ -661,5 +660,5 @@ with tab_catalogue:
             except UserError as error:
                 show_error(error)
             else:
-                st.session_state[FLASH_KEY] = tr("measures.own_saved", title=saved.title(lang()))
+                flash(tr("measures.own_saved", title=saved.title(lang())))
                 st.rerun()

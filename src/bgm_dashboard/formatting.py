@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 from babel.dates import format_date as _format_date
 from babel.dates import format_datetime as _format_datetime
@@ -13,6 +14,8 @@ from bgm_dashboard.i18n import t
 from bgm_dashboard.periods import is_month, is_quarter, parse_month, parse_quarter
 
 LOCALES = {"de": "de_DE", "en": "en_GB"}
+TIMEZONE = ZoneInfo("Europe/Berlin")
+"""Times are stored in UTC and shown in the administration's local time."""
 
 
 def locale(lang: str) -> str:
@@ -56,10 +59,20 @@ def day(value: date | None, lang: str = "de") -> str:
 
 
 def moment(value: datetime | None, lang: str = "de") -> str:
+    """``26.11.2026 14:05`` in local time (naive values are taken as local already)."""
     if value is None:
         return "–"
     pattern = "dd.MM.yyyy HH:mm" if lang == "de" else "dd/MM/yyyy HH:mm"
+    if value.tzinfo is not None:
+        value = value.astimezone(TIMEZONE)
     return _format_datetime(value, format=pattern, locale=locale(lang))
+
+
+def local_day(value: datetime | None, lang: str = "de") -> str:
+    """The local calendar day of a stored (UTC) time."""
+    if value is None:
+        return "–"
+    return day(value.astimezone(TIMEZONE).date() if value.tzinfo else value.date(), lang)
 
 
 def period(label: str, lang: str = "de") -> str:
