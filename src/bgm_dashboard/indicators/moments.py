@@ -6,10 +6,11 @@ thing the rest of the product reads to compute figures."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Table, select
+from sqlalchemy import Select, Table, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -27,79 +28,125 @@ ITEM_COLUMNS = ["period", "department_id", "scale", "item", "n", "s1", "s2"]
 TOTAL = "_total"
 
 
+def _groups(meta: pd.DataFrame) -> tuple[np.ndarray, pd.DataFrame]:
+    """Group number of every row (by period and unit) and the keys of each group."""
+    keys = meta[KEYS].reset_index(drop=True)
+    group = keys.groupby(KEYS, sort=False).ngroup().to_numpy()
+    _, first = np.unique(group, return_index=True)
+    return group, keys.iloc[first].reset_index(drop=True)
+
+
+def _sums(
+    group: np.ndarray, size: int, values: np.ndarray, has: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per group: count, sum and sum of squares of ``values`` where ``has``."""
+    x = np.where(has, values, 0.0)
+    n = np.bincount(group, weights=has.astype(np.float64), minlength=size)
+    s1 = np.bincount(group, weights=x, minlength=size)
+    s2 = np.bincount(group, weights=x * x, minlength=size)
+    return n.astype(np.int64), s1, s2
+
+
+def _assemble(
+    keys: pd.DataFrame, rows: list[np.ndarray], columns: dict[str, list[np.ndarray]]
+) -> pd.DataFrame:
+    """One frame from the pieces: ``rows`` index the groups in ``keys``; ``columns`` hold
+    the matching values, piece by piece."""
+    index = np.concatenate(rows)
+    data: dict[str, np.ndarray] = {k: keys[k].to_numpy()[index] for k in KEYS}
+    data.update({name: np.concatenate(parts) for name, parts in columns.items()})
+    return pd.DataFrame(data)
+
+
 def indicator_moments(meta: pd.DataFrame, scores: pd.DataFrame, bank: ItemBank) -> pd.DataFrame:
     """Moments of every indicator for each (period, department_id) group of ``meta``."""
-    frames = []
-    keys = meta[KEYS].reset_index(drop=True)
-    scores = scores.reset_index(drop=True)
-    counted = keys.assign(_one=1).groupby(KEYS, sort=False)["_one"].sum().reset_index()
-    frames.append(
-        counted.rename(columns={"_one": "n"}).assign(
-            indicator=RESPONSES, s1=0.0, s2=0.0, b1=0, b2=0
-        )
-    )
+    group, keys = _groups(meta)
+    size = len(keys)
+    everyone = np.arange(size)
+    zero = np.zeros(size, dtype=np.int64)
+    rows = [everyone]
+    columns: dict[str, list[np.ndarray]] = {
+        "indicator": [np.full(size, RESPONSES, dtype=object)],
+        "n": [np.bincount(group, minlength=size).astype(np.int64)],
+        "s1": [np.zeros(size)],
+        "s2": [np.zeros(size)],
+        "b1": [zero],
+        "b2": [zero],
+    }
     for scale in bank.scales:
-        values = scores[scale.code]
-        b1 = pd.Series(0, index=values.index)
-        b2 = pd.Series(0, index=values.index)
-        if scale.kind == "who5" and len(scale.bands) == 2:
-            b1 = (values <= scale.bands[0]).astype(int)
-            b2 = (values <= scale.bands[1]).astype(int)
-        elif scale.kind == "nps":
-            b1 = (values == 100.0).astype(int)
-            b2 = (values == -100.0).astype(int)
-        part = keys.assign(
-            v=values, v2=values * values, has=values.notna().astype(int), b1=b1, b2=b2
-        )
-        part = part[part["has"] == 1]
-        if part.empty:
+        values = scores[scale.code].to_numpy(dtype=np.float64)
+        has = ~np.isnan(values)
+        if not has.any():
             continue
-        grouped = part.groupby(KEYS, sort=False).agg(
-            n=("has", "sum"), s1=("v", "sum"), s2=("v2", "sum"), b1=("b1", "sum"), b2=("b2", "sum")
-        )
-        frames.append(grouped.reset_index().assign(indicator=scale.code))
-    out = pd.concat(frames, ignore_index=True)
-    return out[IND_COLUMNS]
+        n, s1, s2 = _sums(group, size, values, has)
+        if scale.kind == "who5" and len(scale.bands) == 2:
+            band1, band2 = has & (values <= scale.bands[0]), has & (values <= scale.bands[1])
+        elif scale.kind == "nps":
+            band1, band2 = has & (values == 100.0), has & (values == -100.0)
+        else:
+            band1 = band2 = np.zeros(len(values), dtype=bool)
+        b1 = np.bincount(group[band1], minlength=size).astype(np.int64)
+        b2 = np.bincount(group[band2], minlength=size).astype(np.int64)
+        some = n > 0
+        rows.append(everyone[some])
+        columns["indicator"].append(np.full(int(some.sum()), scale.code, dtype=object))
+        for name, values_ in (("n", n), ("s1", s1), ("s2", s2), ("b1", b1), ("b2", b2)):
+            columns[name].append(values_[some])
+    return _assemble(keys, rows, columns)[IND_COLUMNS]
 
 
 def item_moments(meta: pd.DataFrame, answers: pd.DataFrame, bank: ItemBank) -> pd.DataFrame:
     """Item sums over the complete cases of each multi-item scale (for Cronbach's alpha)."""
-    keys = meta[KEYS].reset_index(drop=True)
+    group, keys = _groups(meta)
+    size = len(keys)
+    everyone = np.arange(size)
     answers = answers.reset_index(drop=True)
-    frames = []
+    rows: list[np.ndarray] = []
+    columns: dict[str, list[np.ndarray]] = {"scale": [], "item": [], "n": [], "s1": [], "s2": []}
     for scale in bank.scales:
         if not scale.has_reliability:
             continue
-        items = recoded_items(answers, scale)
-        complete = items.notna().all(axis=1)
+        items = recoded_items(answers, scale).to_numpy(dtype=np.float64)
+        complete = ~np.isnan(items).any(axis=1)
         if not complete.any():
             continue
-        items = items[complete].copy()
-        items[TOTAL] = items.sum(axis=1)
-        base = keys[complete]
-        for column in items.columns:
-            values = items[column]
-            part = base.assign(v=values, v2=values * values, one=1)
-            grouped = part.groupby(KEYS, sort=False).agg(
-                n=("one", "sum"), s1=("v", "sum"), s2=("v2", "sum")
-            )
-            frames.append(grouped.reset_index().assign(scale=scale.code, item=column))
-    if not frames:
+        matrix = np.column_stack([items, items.sum(axis=1)])
+        for j, column in enumerate([*scale.item_codes, TOTAL]):
+            n, s1, s2 = _sums(group, size, matrix[:, j], complete)
+            some = n > 0
+            count = int(some.sum())
+            rows.append(everyone[some])
+            columns["scale"].append(np.full(count, scale.code, dtype=object))
+            columns["item"].append(np.full(count, column, dtype=object))
+            for name, values in (("n", n), ("s1", s1), ("s2", s2)):
+                columns[name].append(values[some])
+    if not rows:
         return pd.DataFrame(columns=ITEM_COLUMNS)
-    return pd.concat(frames, ignore_index=True)[ITEM_COLUMNS]
+    return _assemble(keys, rows, columns)[ITEM_COLUMNS]
 
 
 def _upsert_add(session: Session, table: Table, rows: pd.DataFrame, keys: Sequence[str]) -> None:
     if rows.empty:
         return
+    columns = list(rows.columns)
+    additive = [c for c in columns if c not in keys]
+    dialect = session.get_bind().dialect
+    if dialect.name == "postgresql":
+        # one statement for the whole batch: the columns travel as arrays
+        arrays = ", ".join(f"%s::{table.c[c].type.compile(dialect)}[]" for c in columns)
+        sql = (
+            f"INSERT INTO {table.name} ({', '.join(columns)}) SELECT * FROM unnest({arrays}) "
+            f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET "
+            + ", ".join(f"{c} = {table.name}.{c} + EXCLUDED.{c}" for c in additive)
+        )
+        session.connection().exec_driver_sql(sql, tuple(rows[c].tolist() for c in columns))
+        return
     records = [
-        {k: (v.item() if isinstance(v, np.generic) else v) for k, v in rec.items()}
-        for rec in rows.to_dict("records")
+        dict(zip(columns, values, strict=True))
+        for values in zip(*(rows[c].tolist() for c in columns), strict=True)
     ]
-    dialect = session.get_bind().dialect.name
-    insert = sqlite_insert if dialect == "sqlite" else pg_insert
+    insert = sqlite_insert if dialect.name == "sqlite" else pg_insert
     stmt = insert(table)
-    additive = [c for c in rows.columns if c not in keys]
     stmt = stmt.on_conflict_do_update(
         index_elements=list(keys),
         set_={c: table.c[c] + stmt.excluded[c] for c in additive},
@@ -109,10 +156,10 @@ def _upsert_add(session: Session, table: Table, rows: pd.DataFrame, keys: Sequen
 
 def add_moments(session: Session, indicators: pd.DataFrame, items: pd.DataFrame) -> None:
     """Add a batch's moments to the stored ones (atomic upsert, safe under concurrency)."""
-    _upsert_add(
-        session, IndicatorMoment.__table__, indicators, ["period", "department_id", "indicator"]
-    )
-    _upsert_add(session, ItemMoment.__table__, items, ["period", "department_id", "scale", "item"])
+    indicator_table = cast(Table, IndicatorMoment.__table__)
+    item_table = cast(Table, ItemMoment.__table__)
+    _upsert_add(session, indicator_table, indicators, ["period", "department_id", "indicator"])
+    _upsert_add(session, item_table, items, ["period", "department_id", "scale", "item"])
 
 
 def moments_for_batch(
@@ -155,14 +202,19 @@ def rebuild_moments(session: Session, bank: ItemBank) -> None:
     add_moments(session, ind, items)
 
 
+def _frame(session: Session, query: Select[Any], columns: list[str]) -> pd.DataFrame:
+    """Rows of a query as a DataFrame (plain tuples: pandas reads them far faster than rows)."""
+    return pd.DataFrame([tuple(row) for row in session.execute(query)], columns=columns)
+
+
 def load_indicator_moments(session: Session, periods: Sequence[str]) -> pd.DataFrame:
     """Stored moments of the given months (long format)."""
     table = IndicatorMoment.__table__
     query = select(*[table.c[c] for c in IND_COLUMNS]).where(table.c.period.in_(list(periods)))
-    return pd.DataFrame(session.execute(query).all(), columns=IND_COLUMNS)
+    return _frame(session, query, IND_COLUMNS)
 
 
 def load_item_moments(session: Session, periods: Sequence[str]) -> pd.DataFrame:
     table = ItemMoment.__table__
     query = select(*[table.c[c] for c in ITEM_COLUMNS]).where(table.c.period.in_(list(periods)))
-    return pd.DataFrame(session.execute(query).all(), columns=ITEM_COLUMNS)
+    return _frame(session, query, ITEM_COLUMNS)

@@ -43,6 +43,11 @@ def read_frame(path: Path | str) -> pd.DataFrame:
     return frame
 
 
+def _first(mask: pd.Series) -> int:
+    """Position of the first True of a mask (the frame's rows are in file order)."""
+    return int(np.argmax(mask.to_numpy(dtype=bool)))
+
+
 def check_frame(
     session: Session, bank: ItemBank, frame: pd.DataFrame
 ) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
@@ -61,15 +66,20 @@ def check_frame(
     period = frame["period"].str.strip()
     bad = ~period.str.match(_MONTH)
     if bad.any():
-        first = bad.idxmax()
-        raise RowError(int(line[first]), "period", "import.bad_period", value=period[first])
+        first = _first(bad)
+        raise RowError(
+            int(line.iloc[first]), "period", "import.bad_period", value=period.iloc[first]
+        )
     codes = dict(session.execute(select(Department.code, Department.id)).all())
     dept = frame["department"].str.strip()
     dept_id = dept.map(codes)
     if dept_id.isna().any():
-        first = dept_id.isna().idxmax()
+        first = _first(dept_id.isna())
         raise RowError(
-            int(line[first]), "department", "import.unknown_department", value=dept[first]
+            int(line.iloc[first]),
+            "department",
+            "import.unknown_department",
+            value=dept.iloc[first],
         )
     answers = {}
     for column in items:
@@ -78,20 +88,25 @@ def check_frame(
         lo, hi = bank.answer_range(column)
         bad = (raw != "") & (number.isna() | (number % 1 != 0) | (number < lo) | (number > hi))
         if bad.any():
-            first = bad.idxmax()
+            first = _first(bad)
             raise RowError(
-                int(line[first]), column, "import.bad_value", value=raw[first], low=lo, high=hi
+                int(line.iloc[first]),
+                column,
+                "import.bad_value",
+                value=raw.iloc[first],
+                low=lo,
+                high=hi,
             )
         answers[column] = number.astype("float64")
     answer_frame = pd.DataFrame(answers, index=frame.index)
     empty = answer_frame.isna().all(axis=1) if items else pd.Series(True, index=frame.index)
     if empty.any():
-        raise ValidationError("import.empty_row", row=int(line[empty.idxmax()]))
+        raise ValidationError("import.empty_row", row=int(line.iloc[_first(empty)]))
     if "comment" in frame.columns:
         long = frame["comment"].str.len() > MAX_COMMENT_LENGTH
         if long.any():
             raise RowError(
-                int(line[long.idxmax()]),
+                int(line.iloc[_first(long)]),
                 "comment",
                 "import.comment_too_long",
                 limit=MAX_COMMENT_LENGTH,
@@ -135,15 +150,17 @@ def import_responses(session: Session, bank: ItemBank, path: Path | str) -> int:
     comments: list[tuple[int, int, str, str]] = []
     if "comment" in frame.columns:
         text = frame["comment"].str.strip()
-        for idx in text.index[text != ""]:
-            comments.append(
-                (
-                    int(meta.at[idx, "wave_id"]),
-                    int(meta.at[idx, "department_id"]),
-                    str(meta.at[idx, "period"]),
-                    str(text[idx]),
-                )
+        has = (text != "").to_numpy()
+        comments = [
+            (int(w), int(d), str(p), str(c))
+            for w, d, p, c in zip(
+                meta["wave_id"].to_numpy()[has].tolist(),
+                meta["department_id"].to_numpy()[has].tolist(),
+                meta["period"].to_numpy()[has].tolist(),
+                text.to_numpy()[has].tolist(),
+                strict=True,
             )
+        ]
     for start in range(0, len(meta), CHUNK):
         store_batch(
             session,

@@ -7,12 +7,14 @@ import random
 import uuid
 from collections.abc import Mapping
 from datetime import date
+from typing import cast
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import insert, select
+from sqlalchemy import Table, insert, select
 from sqlalchemy.orm import Session
 
+from bgm_dashboard.db.bulk import copy_text, insert_rows
 from bgm_dashboard.db.models import Answer, Comment, Department, Response, Wave
 from bgm_dashboard.errors import ValidationError
 from bgm_dashboard.indicators.moments import add_moments, moments_for_batch
@@ -77,6 +79,14 @@ def clean_comment(comment: str | None) -> str | None:
     return comment
 
 
+def _random_ids(count: int) -> tuple[list[uuid.UUID], np.ndarray]:
+    """Fresh random ids and the order that sorts them: rows are written in id order, which
+    is random with respect to the order of the input (and fastest for the primary keys)."""
+    ids = [uuid.uuid4() for _ in range(count)]
+    order = np.argsort(np.array([i.bytes for i in ids], dtype="S16"), kind="stable")
+    return ids, order
+
+
 def store_batch(
     session: Session,
     bank: ItemBank,
@@ -92,31 +102,51 @@ def store_batch(
         return 0
     meta = meta.reset_index(drop=True)
     answers = answers.reset_index(drop=True).astype("float64")
-    ids = [uuid.uuid4() for _ in range(count)]
-    session.execute(
-        insert(Response),
-        [
-            {"id": rid, "wave_id": int(w), "department_id": int(d), "period": p}
-            for rid, w, d, p in zip(
-                ids, meta["wave_id"], meta["department_id"], meta["period"], strict=True
-            )
-        ],
+    dialect = session.get_bind().dialect.name
+    ids, order = _random_ids(count)
+    id_type = Response.__table__.c.id.type
+    to_stored = id_type.bind_processor(session.get_bind().dialect)
+    if dialect == "postgresql":
+        stored = [str(ids[i]) for i in order]
+    else:
+        stored = [to_stored(ids[i]) if to_stored else ids[i] for i in order]
+    insert_rows(
+        session,
+        cast(Table, Response.__table__),
+        ("id", "wave_id", "department_id", "period"),
+        zip(
+            stored,
+            meta["wave_id"].to_numpy(dtype=np.int64)[order].tolist(),
+            meta["department_id"].to_numpy(dtype=np.int64)[order].tolist(),
+            meta["period"].astype(str).to_numpy()[order].tolist(),
+            strict=True,
+        ),
+        prepared=True,
     )
-    values = answers.to_numpy()
-    rows, cols = np.nonzero(~np.isnan(values))
     codes = list(answers.columns)
-    session.execute(
-        insert(Answer),
-        [
-            {"response_id": ids[r], "item_code": codes[c], "value": int(values[r, c])}
-            for r, c in zip(rows.tolist(), cols.tolist(), strict=True)
-        ],
+    by_code = sorted(range(len(codes)), key=codes.__getitem__)  # primary-key order
+    labels = [codes[c] for c in by_code]
+    if dialect == "postgresql":
+        labels = [copy_text(label) for label in labels]
+    values = answers.to_numpy()[order][:, by_code]
+    rows, cols = np.nonzero(~np.isnan(values))
+    insert_rows(
+        session,
+        cast(Table, Answer.__table__),
+        ("response_id", "item_code", "value"),
+        zip(
+            np.array(stored, dtype=object)[rows].tolist(),
+            np.array(labels, dtype=object)[cols].tolist(),
+            values[rows, cols].astype(np.int64).tolist(),
+            strict=True,
+        ),
+        prepared=True,
     )
     if comments:
         shuffled = list(comments)
         random.SystemRandom().shuffle(shuffled)
         session.execute(
-            insert(Comment),
+            insert(cast(Table, Comment.__table__)),
             [
                 {
                     "id": uuid.uuid4(),

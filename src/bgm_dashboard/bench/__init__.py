@@ -1,0 +1,1 @@
+"""Scale benchmark: a synthetic administration of 20,000 staff and its measured figures."""
