@@ -119,34 +119,41 @@ def grid_is_safe(cells: np.ndarray, k: int) -> bool:
     """Whether row totals and column totals of a table of counts (rows x months) let anyone
     isolate 1..k-1 responses, when empty cells are known.
 
-    A derivable 0/1 selection of the non-empty cells has the form x[p, m] = a[p] - b[m]. For a
-    fixed column potential b, each row independently chooses a[p] from the values that keep
-    all its cells 0 or 1; the achievable totals follow by a small dynamic programme over the
-    rows (sums capped at k). Column potentials range over -2..2 relative to the first column,
-    which covers every pattern for three months."""
+    A derivable 0/1 selection of the non-empty cells has the form x[p, m] = a[p] - b[m]. For
+    fixed column potentials b, row p may take any whole a[p] between the largest b of its
+    non-empty cells and the smallest b plus one, and then selects a[p] * n_p - sum b * n
+    responses. The achievable totals follow by a dynamic programme over the rows (sums capped
+    at k), for all potentials at once. Potentials range over -3..3 relative to the first
+    column; wider gaps behave like columns that share no row."""
     filled = cells > 0
     active = filled.any(axis=1)
-    cells, filled = cells[active], filled[active]
-    if cells.shape[0] == 0:
+    counts = np.asarray(cells[active], dtype=np.int64)
+    filled = filled[active]
+    if counts.shape[0] == 0:
         return True
-    columns = cells.shape[1]
-    for offsets in np.ndindex(*([5] * (columns - 1))):
-        beta = np.array((0, *[o - 2 for o in offsets]))
-        reachable = np.zeros(k, dtype=bool)
-        reachable[0] = True
-        for row, mask in zip(cells, filled, strict=True):
-            low = beta[mask]
-            choices = set(low.tolist()) | set((low + 1).tolist())
-            allowed = [a for a in choices if np.all((a - low >= 0) & (a - low <= 1))]
-            sizes = {int(((a - beta[mask]) * row[mask]).sum()) for a in allowed}
-            nxt = np.zeros(k, dtype=bool)
-            for size in sizes:
-                if size < k:
-                    nxt[size:] |= reachable[: k - size]
-            reachable = nxt
-        if reachable[1:].any():
-            return False
-    return True
+    columns = counts.shape[1]
+    offsets = np.array(list(np.ndindex(*([7] * (columns - 1)))), dtype=np.int64).reshape(
+        -1, columns - 1
+    )
+    beta = np.concatenate([np.zeros((len(offsets), 1), dtype=np.int64), offsets - 3], axis=1)
+    big = np.iinfo(np.int64).max // 4
+    reachable = np.zeros((len(beta), k), dtype=bool)
+    reachable[:, 0] = True
+    for row, mask in zip(counts, filled, strict=True):
+        b = beta[:, mask]  # (potentials, filled cells of this row)
+        low = b.max(axis=1)
+        high = b.min(axis=1) + 1
+        base = -(b * row[mask]).sum(axis=1)
+        total = int(row[mask].sum())
+        nxt = np.zeros_like(reachable)
+        for a in (low, low + 1):
+            valid = a <= high
+            size = np.where(valid, a * total + base, big)
+            for shift in np.unique(size[valid & (size < k)]):
+                rows = valid & (size == shift)
+                nxt[rows, shift:] |= reachable[rows, : k - shift]
+        reachable = nxt
+    return not reachable[:, 1:].any()
 
 
 def _grid_violations(
