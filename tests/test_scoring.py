@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -107,3 +108,29 @@ def test_reference_responses_score_as_the_reference_rules_say() -> None:
         for name, want in (("who5", expected_who5), ("brs", expected_brs)):
             have = got[name]
             assert (math.isnan(want) and math.isnan(have)) or have == pytest.approx(want)
+
+
+def test_demographic_questions_are_refused_by_the_item_bank() -> None:
+    """No demographic questions: an organisation's bank that adds one is refused with the
+    reason, so no breakdown by person attributes can ever meet the org chart."""
+    import tomllib
+
+    from bgm_dashboard.instrument.bank import ItemBankError, parse_bank
+
+    shipped = tomllib.loads(
+        (Path(__file__).parents[1] / "src/bgm_dashboard/instrument/item_bank.toml").read_text()
+    )
+    assert not any(s.get("group") == "demographic" for s in shipped["scales"])
+    age = {
+        "code": "age",
+        "kind": "demographic",
+        "group": "demographic",
+        "range": [0, 4],
+        "source": "org",
+        "licence": "org",
+        "title": {"de": "Alter", "en": "Age"},
+        "description": {"de": "-", "en": "-"},
+        "items": [],
+    }
+    with pytest.raises(ItemBankError, match="demographic"):
+        parse_bank({**shipped, "scales": [*shipped["scales"], age]})

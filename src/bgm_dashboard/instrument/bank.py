@@ -10,6 +10,9 @@ from pathlib import Path
 from typing import Any
 
 KINDS = ("who5", "mean", "nps", "percent", "composite")
+PERSONAL_KINDS = ("demographic", "category", "choice")
+"""Questions about the person (age, gender, years of service …) are refused: attributes the
+employer knows would let anyone narrow a group by combining them with the org chart."""
 
 
 class ItemBankError(ValueError):
@@ -134,6 +137,11 @@ def parse_bank(data: dict[str, Any]) -> ItemBank:
     for raw in data.get("scales", []):
         code = raw["code"]
         kind = raw["kind"]
+        if kind in PERSONAL_KINDS or raw.get("group") == "demographic":
+            raise ItemBankError(
+                f"scale {code}: demographic questions are not supported; combined with the org "
+                "chart they would let readers narrow groups below the minimum size"
+            )
         if kind not in KINDS:
             raise ItemBankError(f"scale {code}: unknown kind {kind!r}")
         answer = answer_scales.get(raw.get("answer_scale", "")) if kind != "composite" else None
