@@ -24,7 +24,6 @@ from bgm_dashboard.org.service import load_tree
 from bgm_dashboard.ui import tables
 from bgm_dashboard.ui.analytics_data import all_trends, both
 from bgm_dashboard.ui.audit import log_view
-from bgm_dashboard.ui.charts import resilience_curve_figure
 from bgm_dashboard.ui.context import app_context
 from bgm_dashboard.ui.guard import require_roles
 from bgm_dashboard.ui.lang import lang, tr
@@ -154,20 +153,15 @@ if events:
     if row["outcome"] == "no_baseline":
         st.info(tr("curves.sentence_no_baseline"))
     else:
-        st.plotly_chart(
-            resilience_curve_figure(
-                tables.curve_window(series, row),
-                row.to_dict(),
-                f"{names.get(code, code)} – {title_of[indicator]}",
-                L,
-                value_range=bank.scale(indicator).range,
-                digits=tables.value_digits(indicator, bank),
-                event_label=event.title,
-            ),
-            width="stretch",
+        tables.show_curve(
+            series,
+            row,
+            f"{names.get(code, code)} – {title_of[indicator]}",
+            indicator,
+            bank,
+            event.title,
             key="crises_curve",
         )
-        st.markdown(tables.curve_sentence(row, bank))
     st.markdown(f"**{tr('crises.all_units', indicator=title_of[indicator])}**")
     tables.show_table(
         tables.curve_table(curves, bank, names),

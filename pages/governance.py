@@ -3,6 +3,7 @@ administrators), the council's four-eyes decision, and every setting's history."
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 import streamlit as st
@@ -88,15 +89,17 @@ for change in pending:
             left, right = st.columns(2)
             if left.button(tr("governance.approve"), key=f"approve_{change.id}", type="primary"):
                 act(
-                    lambda s: approve(s, viewer, change.id, bank=bank, config=ctx.settings),
+                    partial(
+                        approve, viewer=viewer, change_id=change.id, bank=bank, config=ctx.settings
+                    ),
                     "governance.approved",
                 )
             if right.button(tr("governance.reject"), key=f"reject_{change.id}"):
-                act(lambda s: reject(s, viewer, change.id), "governance.rejected")
+                act(partial(reject, viewer=viewer, change_id=change.id), "governance.rejected")
         elif change.proposed_by == viewer.name:
             st.caption(tr("governance.own_proposal"))
             if st.button(tr("governance.withdraw"), key=f"withdraw_{change.id}"):
-                act(lambda s: withdraw(s, viewer, change.id), "governance.withdrawn")
+                act(partial(withdraw, viewer=viewer, change_id=change.id), "governance.withdrawn")
 
 if viewer.has(*PROPOSER_ROLES):
     st.subheader(tr("governance.propose"))

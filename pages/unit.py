@@ -17,7 +17,7 @@ from bgm_dashboard.i18n import t
 from bgm_dashboard.ui import tables
 from bgm_dashboard.ui.analytics_data import all_trends, both, min_group_size, participation_tables
 from bgm_dashboard.ui.audit import log_view
-from bgm_dashboard.ui.charts import digits_for, rate_figure, resilience_curve_figure, trend_figure
+from bgm_dashboard.ui.charts import digits_for, rate_figure, trend_figure
 from bgm_dashboard.ui.context import app_context
 from bgm_dashboard.ui.guard import require_roles
 from bgm_dashboard.ui.lang import lang, tr
@@ -166,20 +166,15 @@ for number_, event in enumerate(hit):
         row = curves[curves["indicator"] == pick].iloc[0]
         series = unit_curve_series(monthly, quarterly, bank, code, pick, event.starts_on)
         if row["outcome"] != "no_baseline":
-            st.plotly_chart(
-                resilience_curve_figure(
-                    tables.curve_window(series, row),
-                    row.to_dict(),
-                    f"{names[code]} – {title[pick]}",
-                    L,
-                    value_range=bank.scale(pick).range,
-                    digits=tables.value_digits(pick, bank),
-                    event_label=event.title,
-                ),
-                width="stretch",
+            tables.show_curve(
+                series,
+                row,
+                f"{names[code]} – {title[pick]}",
+                pick,
+                bank,
+                event.title,
                 key=f"unit_curve_{event.id}",
             )
-            st.markdown(tables.curve_sentence(row, bank))
         tables.show_table(
             tables.curve_table(curves, bank, names),
             f"curves_{code}_{event.id}",

@@ -306,3 +306,33 @@ def events_display(events: list[EventInfo], names: Mapping[str, str]) -> pd.Data
             tr("an_col.description"): [e.description for e in events],
         }
     )
+
+
+def show_curve(
+    series: pd.DataFrame,
+    row: pd.Series,
+    heading: str,
+    indicator: str,
+    bank: ItemBank,
+    event_label: str,
+    key: str,
+) -> None:
+    """One resilience curve around an event, with its figures in a sentence below."""
+    import streamlit as st
+
+    from bgm_dashboard.ui.charts import resilience_curve_figure
+
+    st.plotly_chart(
+        resilience_curve_figure(
+            curve_window(series, row),
+            row.to_dict(),
+            heading,
+            lang(),
+            value_range=bank.scale(indicator).range,
+            digits=value_digits(indicator, bank),
+            event_label=event_label,
+        ),
+        width="stretch",
+        key=key,
+    )
+    st.markdown(curve_sentence(row, bank))
