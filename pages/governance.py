@@ -38,7 +38,7 @@ show_flash()
 
 
 def show(key: str, value: Any) -> str:
-    return format_setting(key, value, bank, lang())
+    return str(format_setting(key, value, bank, lang()))
 
 
 def when(value: Any) -> str:
