@@ -77,7 +77,7 @@ with st.form("survey", clear_on_submit=False, border=False):
         tr("survey.comment"),
         key="comment",
         max_chars=MAX_COMMENT_LENGTH,
-        help=tr("survey.comment_help"),
+        help=tr("survey.comment_help", kc=rules.comment_min_group_size),
     )
     sent = st.form_submit_button(tr("survey.submit"), type="primary", key="submit")
 
