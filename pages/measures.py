@@ -47,6 +47,15 @@ TAB_KEY = "mp_tab"
 ENTRY_KEY = "mp_new_entry"
 UNITS_KEY = "mp_new_units"
 
+TEXT_FIELDS = (
+    ("title", "title", False),
+    ("description", "desc", True),
+    ("workshop_idea", "idea", False),
+    ("duration", "duration", False),
+    ("evaluation", "eval", True),
+)
+"""The bilingual texts of an own catalogue entry: (field, label key, multi-line)."""
+
 viewer = require_roles("hr")
 ctx = app_context()
 bank = ctx.bank
@@ -555,41 +564,20 @@ with tab_catalogue:
             help=tr("measures.own_code_help"),
         )
         o1, o2 = st.columns(2)
-        o_title_de = o1.text_input(
-            tr("measures.own_title_de"), value=base.text("title", "de") if base else ""
-        )
-        o_title_en = o2.text_input(
-            tr("measures.own_title_en"),
-            value=base.texts.get("title", {}).get("en", "") if base else "",
-        )
-        o_desc_de = o1.text_area(
-            tr("measures.own_desc_de"), value=base.text("description", "de") if base else ""
-        )
-        o_desc_en = o2.text_area(
-            tr("measures.own_desc_en"),
-            value=base.texts.get("description", {}).get("en", "") if base else "",
-        )
-        o_idea_de = o1.text_input(
-            tr("measures.own_idea_de"), value=base.text("workshop_idea", "de") if base else ""
-        )
-        o_idea_en = o2.text_input(
-            tr("measures.own_idea_en"),
-            value=base.texts.get("workshop_idea", {}).get("en", "") if base else "",
-        )
-        o_dur_de = o1.text_input(
-            tr("measures.own_duration_de"), value=base.text("duration", "de") if base else ""
-        )
-        o_dur_en = o2.text_input(
-            tr("measures.own_duration_en"),
-            value=base.texts.get("duration", {}).get("en", "") if base else "",
-        )
-        o_eval_de = o1.text_area(
-            tr("measures.own_eval_de"), value=base.text("evaluation", "de") if base else ""
-        )
-        o_eval_en = o2.text_area(
-            tr("measures.own_eval_en"),
-            value=base.texts.get("evaluation", {}).get("en", "") if base else "",
-        )
+        texts: dict[str, dict[str, str]] = {}
+        for field, label, long in TEXT_FIELDS:
+            widget_de = o1.text_area if long else o1.text_input
+            widget_en = o2.text_area if long else o2.text_input
+            texts[field] = {
+                "de": widget_de(
+                    tr(f"measures.own_{label}_de"),
+                    value=base.text(field, "de") if base else "",
+                ),
+                "en": widget_en(
+                    tr(f"measures.own_{label}_en"),
+                    value=base.texts.get(field, {}).get("en", "") if base else "",
+                ),
+            }
         o_dims = st.multiselect(
             tr("measures.dimensions"),
             indicator_codes,
@@ -634,12 +622,8 @@ with tab_catalogue:
                 if o_behind > 0:
                     rules.append({"dimension": dim, "behind": o_behind})
             data: dict[str, Any] = {
-                "title": {"de": o_title_de, "en": o_title_en},
-                "description": {"de": o_desc_de, "en": o_desc_en},
-                "workshop_idea": {"de": o_idea_de, "en": o_idea_en},
-                "duration": {"de": o_dur_de, "en": o_dur_en},
+                **texts,
                 "effort_detail": dict(base.texts.get("effort_detail", {})) if base else {},
-                "evaluation": {"de": o_eval_de, "en": o_eval_en},
                 "dimensions": o_dims,
                 "target_indicator": own_target or (o_dims[0] if o_dims else None),
                 "target_change": o_change,

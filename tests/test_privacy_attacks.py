@@ -140,40 +140,17 @@ def test_consecutive_views_of_a_running_wave_do_not_exist(ctx: Context, tmp_path
     assert load(ctx, tmp_path, units, {"X": [6, 6], "Y": [8, 8]}, Q1[:2]) == []
     answers = {f"who5_{i}": 3 for i in range(1, 6)} | {"enps": 8}
     for _ in range(6):
-        with ctx.write() as session:
-            submit(
-                session,
-                ctx.bank,
-                wave_id=wave_id,
-                department_code="X",
-                answers=answers,
-                today=date(2026, 3, 10),
-            )
+        answer(ctx, wave_id, answers)
     with ctx.write() as session:
         assert ctx.publish_due(session, TODAY) == []
     assert release(ctx).empty
-    with ctx.write() as session:  # the colleague answers
-        submit(
-            session,
-            ctx.bank,
-            wave_id=wave_id,
-            department_code="X",
-            answers=answers | {"who5_1": 0},
-            today=date(2026, 3, 11),
-        )
+    answer(ctx, wave_id, answers | {"who5_1": 0}, today=date(2026, 3, 11))
     with ctx.write() as session:
         assert ctx.publish_due(session, TODAY) == []
         close_wave(session, wave_for_period(session, "2026-03"))  # type: ignore[arg-type]
         assert ctx.publish_due(session, TODAY) == ["2026-Q1"]
-    with pytest.raises(ValidationError), ctx.write() as session:
-        submit(
-            session,
-            ctx.bank,
-            wave_id=wave_id,
-            department_code="X",
-            answers=answers,
-            today=date(2026, 3, 12),
-        )
+    with pytest.raises(ValidationError):
+        answer(ctx, wave_id, answers, today=date(2026, 3, 12))
     more = write_responses(tmp_path / "late.csv", {"X": [1]}, ["2026-03"])
     with pytest.raises(ValidationError), ctx.write() as session:
         import_responses(session, ctx.bank, more)
@@ -188,20 +165,42 @@ def test_consecutive_views_of_a_running_wave_do_not_exist(ctx: Context, tmp_path
     assert int(x_q["n"].iloc[0]) == 6 + 6 + 7
 
 
+def answer(
+    ctx: Context,
+    wave_id: int,
+    answers: Mapping[str, int],
+    *,
+    unit: str = "X",
+    token: str | None = None,
+    comment: str | None = None,
+    today: date = date(2026, 3, 10),
+) -> None:
+    """One submission through the survey's intake service, in its own transaction."""
+    with ctx.write() as session:
+        submit(
+            session,
+            ctx.bank,
+            wave_id=wave_id,
+            department_code=unit,
+            answers=answers,
+            comment=comment,
+            token=token,
+            today=today,
+        )
+
+
+def issue(ctx: Context, count: int, period: str = "2026-03") -> list[str]:
+    with ctx.write() as session:
+        wave = wave_for_period(session, period)
+        assert wave is not None
+        return issue_tokens(session, wave, count)
+
+
 def _submit_encoded(ctx: Context, wave_id: int, count: int, comments: bool = False) -> None:
     """Submit ``count`` responses whose answers encode their submission order."""
     for i in range(count):
         answers = {"who5_1": i // 36 % 6, "who5_2": i // 6 % 6, "who5_3": i % 6, "enps": 5}
-        with ctx.write() as session:
-            submit(
-                session,
-                ctx.bank,
-                wave_id=wave_id,
-                department_code="X",
-                answers=answers,
-                comment=f"Kommentar {i}" if comments else None,
-                today=date(2026, 3, 10),
-            )
+        answer(ctx, wave_id, answers, comment=f"Kommentar {i}" if comments else None)
 
 
 def _decode(values: Mapping[str, int]) -> int:
@@ -291,22 +290,10 @@ def test_responses_keep_no_person_data_and_tokens_do_not_link(ctx: Context, tmp_
         "value",
     }
     wave_id = _setup_open_wave(ctx, tmp_path)
-    with ctx.write() as session:
-        wave = wave_for_period(session, "2026-03")
-        assert wave is not None
-        tokens = issue_tokens(session, wave, 12)
+    tokens = issue(ctx, 12)
     answers = {f"who5_{i}": 2 for i in range(1, 6)}
     for token in tokens[:5]:
-        with ctx.write() as session:
-            submit(
-                session,
-                ctx.bank,
-                wave_id=wave_id,
-                department_code="X",
-                answers=answers,
-                token=token,
-                today=date(2026, 3, 10),
-            )
+        answer(ctx, wave_id, answers, token=token)
     with ctx.read() as session:
         remaining = session.scalar(
             select(ParticipationToken.token_hash)
@@ -323,31 +310,11 @@ def test_responses_keep_no_person_data_and_tokens_do_not_link(ctx: Context, tmp_
 
 def test_spent_token_is_refused(ctx: Context, tmp_path: Path) -> None:
     wave_id = _setup_open_wave(ctx, tmp_path)
-    with ctx.write() as session:
-        wave = wave_for_period(session, "2026-03")
-        assert wave is not None
-        token = issue_tokens(session, wave, 1)[0]
+    token = issue(ctx, 1)[0]
     answers = {"enps": 9}
-    with ctx.write() as session:
-        submit(
-            session,
-            ctx.bank,
-            wave_id=wave_id,
-            department_code="X",
-            answers=answers,
-            token=token,
-            today=date(2026, 3, 10),
-        )
-    with pytest.raises(ValidationError) as refused, ctx.write() as session:
-        submit(
-            session,
-            ctx.bank,
-            wave_id=wave_id,
-            department_code="X",
-            answers=answers,
-            token=token,
-            today=date(2026, 3, 10),
-        )
+    answer(ctx, wave_id, answers, token=token)
+    with pytest.raises(ValidationError) as refused:
+        answer(ctx, wave_id, answers, token=token)
     assert refused.value.key == "survey.token_invalid"
     with ctx.read() as session:
         stored = session.scalars(select(Response.id).where(Response.wave_id == wave_id)).all()
@@ -356,10 +323,7 @@ def test_spent_token_is_refused(ctx: Context, tmp_path: Path) -> None:
 
 def test_racing_submissions_on_one_token_store_exactly_one(ctx: Context, tmp_path: Path) -> None:
     wave_id = _setup_open_wave(ctx, tmp_path)
-    with ctx.write() as session:
-        wave = wave_for_period(session, "2026-03")
-        assert wave is not None
-        tokens = issue_tokens(session, wave, 6)
+    tokens = issue(ctx, 6)
     for token in tokens:
         barrier = threading.Barrier(2)
         outcomes: list[str] = []
@@ -369,16 +333,7 @@ def test_racing_submissions_on_one_token_store_exactly_one(ctx: Context, tmp_pat
         ) -> None:
             barrier.wait()
             try:
-                with ctx.write() as session:
-                    submit(
-                        session,
-                        ctx.bank,
-                        wave_id=wave_id,
-                        department_code="X",
-                        answers={"enps": 10},
-                        token=token,
-                        today=date(2026, 3, 10),
-                    )
+                answer(ctx, wave_id, {"enps": 10}, token=token)
                 outcomes.append("stored")
             except ValidationError as error:
                 outcomes.append(error.key)
