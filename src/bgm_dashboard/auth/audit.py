@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from bgm_dashboard.auth.viewer import Viewer, require
 from bgm_dashboard.db.models import AuditEntry
+from bgm_dashboard.exports.tables import table_bytes
 
 GENESIS = "0" * 64
 READER_ROLES = ("council", "admin")
@@ -158,7 +159,7 @@ def csv_bytes(frame: pd.DataFrame) -> bytes:
     out = frame.copy()
     out["at"] = [_utc(a).isoformat() for a in out["at"]]
     out["details"] = [json.dumps(d, ensure_ascii=False, sort_keys=True) for d in out["details"]]
-    return out.to_csv(index=False, lineterminator="\n").encode("utf-8")
+    return table_bytes(out, "csv")
 
 
 def record_export(session: Session, viewer: Viewer, frame: pd.DataFrame, actor: str) -> None:
