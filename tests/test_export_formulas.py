@@ -84,5 +84,6 @@ def test_audit_log_csv_holds_no_formula_cells(ctx: Context) -> None:
     rows = list(csv.reader(io.StringIO(data.decode("utf-8"), newline="")))
     cells = [cell for row in rows for cell in row]
     assert not [c for c in cells if _formula_like(c)]
-    targets = {row[4] for row in rows[1:]}
+    column = rows[0].index("target")
+    targets = {row[column] for row in rows[1:]}
     assert targets == {"'" + h for h in HOSTILE}
