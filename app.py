@@ -6,6 +6,7 @@ import streamlit as st
 
 from bgm_dashboard.ui.auth import ensure_session, identity_sidebar
 from bgm_dashboard.ui.context import app_context
+from bgm_dashboard.ui.demo import demo_notice
 from bgm_dashboard.ui.lang import language_switch, tr
 from bgm_dashboard.ui.navigation import landing_page, pages_for
 
@@ -25,4 +26,5 @@ for spec in specs:
 navigation = st.navigation(sections, expanded=True)
 language_switch()
 identity_sidebar(viewer)
+demo_notice()
 navigation.run()

@@ -54,7 +54,7 @@ def server(
     db = folder / "demo.sqlite3"
     shutil.copy(Path(demo_db.removeprefix("sqlite:///")), db)
     port = _free_port()
-    env = {**os.environ, "BGM_DATABASE_URL": f"sqlite:///{db}"}
+    env = {**os.environ, "BGM_DATABASE_URL": f"sqlite:///{db}", "BGM_ENV": "demo"}
     process = subprocess.Popen(
         [
             sys.executable,
