@@ -44,12 +44,11 @@ def login(
         snapshot = look_up(session, username)
         demo_blocked = not ctx.settings.allows_demo and is_demo_account(session, snapshot.name)
     try:
-        with limiter.hashing():
-            if demo_blocked:
-                burn_time(password)
-                verdict = Verdict(False)
-            else:
-                verdict = check_password(snapshot, password, now)
+        if demo_blocked:
+            limiter.run(burn_time, password)
+            verdict = Verdict(False)
+        else:
+            verdict = limiter.run(check_password, snapshot, password, now)
     except Throttled:
         return THROTTLED
     with ctx.write() as session:

@@ -1,15 +1,23 @@
 """Login throttling in the app process: attempts per user name and overall in a sliding
-window, and at most a few password hashes computed at once. Nothing about the caller is kept
-(no IP address); the typed names are held only in memory and only for the window."""
+window, and password checks on one worker thread at the lowest CPU priority, so that a flood
+of logins cannot starve survey answers of CPU. Nothing about the caller is kept (no IP
+address); the typed names are held only in memory and only for the window."""
 
 from __future__ import annotations
 
+import contextlib
+import os
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
+from typing import TypeVar
+
+T = TypeVar("T")
+LOWEST_PRIORITY = 19
 
 
 class Throttled(Exception):
@@ -20,23 +28,21 @@ class Throttled(Exception):
 class LoginLimiter:
     """Sliding-window limits. Defaults: 10 attempts per user name per 5 minutes (twice the
     lockout threshold, so the lockout still decides for a real account), 60 attempts per
-    minute overall, 2 password checks at once (one per core), waiting at most 5 s for one."""
+    minute overall, one password check at a time (about 50 ms each: 20 logins a second is
+    plenty) at the lowest CPU priority, waiting at most 5 s for it."""
 
     per_name: int = 10
     name_window: float = 300.0
     overall: int = 60
     overall_window: float = 60.0
-    concurrent: int = 2
+    concurrent: int = 1
     wait: float = 5.0
     max_names: int = 10_000
     clock: Callable[[], float] = time.monotonic
     _names: dict[str, deque[float]] = field(default_factory=dict, init=False, repr=False)
     _all: deque[float] = field(default_factory=deque, init=False, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
-    _slots: threading.BoundedSemaphore = field(init=False, repr=False)
-
-    def __post_init__(self) -> None:
-        self._slots = threading.BoundedSemaphore(self.concurrent)
+    _workers: ThreadPoolExecutor | None = field(default=None, init=False, repr=False)
 
     @staticmethod
     def _expire(times: deque[float], before: float) -> None:
@@ -70,15 +76,28 @@ class LoginLimiter:
         while len(self._names) >= self.max_names:  # a flood of made-up names
             del self._names[next(iter(self._names))]
 
-    @contextmanager
-    def hashing(self) -> Iterator[None]:
-        """Hold one of the few slots for a password check, or raise ``Throttled``."""
-        if not self._slots.acquire(timeout=self.wait):
-            raise Throttled
+    def run(self, task: Callable[..., T], *args: object) -> T:
+        """Run a password check on the low-priority worker; ``Throttled`` when it has not
+        finished within ``wait`` seconds (queued behind others)."""
+        with self._lock:
+            if self._workers is None:
+                self._workers = ThreadPoolExecutor(
+                    self.concurrent, thread_name_prefix="bgm-password", initializer=_lower_priority
+                )
+            workers = self._workers
+        future: Future[T] = workers.submit(task, *args)
         try:
-            yield
-        finally:
-            self._slots.release()
+            return future.result(timeout=self.wait)
+        except FutureTimeout:
+            future.cancel()
+            raise Throttled from None
+
+
+def _lower_priority() -> None:
+    """Linux lets a thread lower its own priority (nice 19): the scheduler then gives the
+    survey's threads the CPU first. Elsewhere, or if refused, nothing changes."""
+    with contextlib.suppress(OSError, AttributeError):
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), LOWEST_PRIORITY)
 
 
 LIMITER = LoginLimiter()
