@@ -375,3 +375,10 @@ def test_the_council_page_shows_the_head_to_note_and_names_the_break(
     tamper(ctx, "UPDATE audit_log SET target = 'anders' WHERE seq = 2")
     at.run()
     assert "broken at no. 2" in at.error[0].value and "altered or forged" in at.error[0].value
+
+
+def test_the_key_never_shows_in_a_repr(ctx: Context) -> None:
+    """Tracebacks and test reports print the context: the key must not be in it."""
+    shown = repr(ctx) + repr(ctx.keyring)
+    for key in ctx.keyring.keys:
+        assert key.hex() not in shown and repr(key) not in shown

@@ -16,7 +16,7 @@ import os
 import re
 import secrets
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from bgm_dashboard.settings import ConfigError
@@ -37,7 +37,7 @@ def key_id(key: bytes) -> str:
 class Keyring:
     """The audit keys, oldest first; the last one signs new entries."""
 
-    keys: tuple[bytes, ...]
+    keys: tuple[bytes, ...] = field(repr=False)
     source: str
     path: Path | None = None
 
