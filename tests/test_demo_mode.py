@@ -91,6 +91,17 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def _outside_address() -> str | None:
+    """This machine's address on its network (no packet is sent), if it has one."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        try:
+            probe.connect(("10.255.255.255", 1))
+            address = str(probe.getsockname()[0])
+        except OSError:
+            return None
+    return None if address.startswith("127.") else address
+
+
 def test_make_run_in_production_has_no_demo_account(tmp_path: Path) -> None:
     if shutil.which("make") is None:
         pytest.fail("make is required")
@@ -118,6 +129,10 @@ def test_make_run_in_production_has_no_demo_account(tmp_path: Path) -> None:
             except OSError:
                 time.sleep(0.5)
         assert healthy, "make run did not start the app"
+        outside = _outside_address()
+        if outside is not None:  # the app listens on 127.0.0.1 only
+            with pytest.raises(OSError), socket.create_connection((outside, port), timeout=2):
+                pass
     finally:
         os.killpg(process.pid, signal.SIGTERM)
         output, _ = process.communicate(timeout=30)
