@@ -10,9 +10,9 @@ from bgm_dashboard.ui.demo import demo_notice
 from bgm_dashboard.ui.lang import language_switch, tr
 from bgm_dashboard.ui.navigation import landing_page, pages_for
 
-st.set_page_config(
-    page_title="BGM Resilienz-Dashboard", page_icon=":material/psychiatry:", layout="wide"
-)
+# an emoji, not a :material/…: icon: Streamlit fetches those favicons from fonts.gstatic.com,
+# handing every visitor's IP address to an outside server; an emoji favicon is drawn locally
+st.set_page_config(page_title="BGM Resilienz-Dashboard", page_icon="🌱", layout="wide")
 app_context()
 viewer = ensure_session()
 
