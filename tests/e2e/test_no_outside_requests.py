@@ -4,11 +4,6 @@ the app's own, and no image or link from user text appears in the page."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlparse
@@ -16,8 +11,8 @@ from urllib.parse import urlparse
 import pytest
 
 from bgm_dashboard.ui.plain import WORD_JOINER
-from tests.conftest import ROOT, SAMPLE
-from tests.e2e.conftest import _free_port
+from tests.conftest import SAMPLE
+from tests.e2e.conftest import serve
 from tests.hostile import EVIL_HOST, hostile, make_hostile
 
 pytestmark = pytest.mark.e2e
@@ -33,43 +28,8 @@ def hostile_server(
     folder = tmp_path_factory.mktemp("hostile_e2e")
     url = f"sqlite:///{folder / 'hostile.sqlite3'}"
     make_hostile(url, SAMPLE, folder / "sample")
-    port = _free_port()
-    env = {**os.environ, "BGM_DATABASE_URL": url, "BGM_ENV": "demo"}
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            str(ROOT / "app.py"),
-            "--server.headless",
-            "true",
-            "--server.port",
-            str(port),
-            "--browser.gatherUsageStats",
-            "false",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.time() + 60
-        while time.time() < deadline:
-            try:
-                with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as reply:
-                    if reply.status == 200:
-                        break
-            except OSError:
-                time.sleep(0.3)
-        else:
-            pytest.fail("streamlit did not become healthy within 60 s")
+    with serve(url) as base:
         yield base
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
 
 
 def settle(page: Any) -> None:
