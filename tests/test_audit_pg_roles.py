@@ -88,7 +88,7 @@ def test_app_role_runs_the_app_but_cannot_touch_the_audit_log(
     roles: tuple[str, str, str],
 ) -> None:
     owner, app, schema = roles
-    settings = load_settings({})
+    settings = load_settings({"BGM_ENV": "demo"})  # the demo data as a realistic workload
     owner_ctx = make_context(replace(settings, database_url=_url(owner, schema)))
     # the defect on main: the app's own role owns the table and can switch the guard off
     assert _attempt(owner_ctx.engine, ATTACKS[3]) is None
