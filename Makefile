@@ -4,6 +4,9 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PORT   ?= 8501
+# `make run` is the demo: the made-up municipality with published demo passwords, on
+# 127.0.0.1 only. `BGM_ENV=production make run` starts without demo data and demo accounts.
+BGM_ENV ?= demo
 
 .PHONY: run dev test bench lint setup db clean
 
@@ -19,11 +22,20 @@ setup: $(STAMP)
 
 db: setup
 	$(BIN)/bgm init
-	$(BIN)/bgm seed-demo --if-empty
+ifeq ($(BGM_ENV),production)
+	@echo "Produktivbetrieb: keine Demo-Daten, keine Demo-Konten. Konten anlegen: bgm user add NAME --role admin"
+else
+	BGM_ENV=$(BGM_ENV) $(BIN)/bgm seed-demo --if-empty
+endif
 
 run: db
+ifeq ($(BGM_ENV),production)
+	@echo "Produktivbetrieb (BGM_ENV=production). Open http://localhost:$(PORT)"
+else
+	@echo "Demo-Modus – nicht für den Produktivbetrieb (BGM_ENV=$(BGM_ENV); demo mode, not for production)."
 	@echo "Open http://localhost:$(PORT) – the survey opens first; log in for the dashboards."
-	$(BIN)/streamlit run app.py --server.port $(PORT)
+endif
+	BGM_ENV=$(BGM_ENV) $(BIN)/streamlit run app.py --server.port $(PORT)
 
 dev: db
 	BGM_ENV=development $(BIN)/streamlit run app.py --server.port $(PORT) --client.showErrorDetails full

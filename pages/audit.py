@@ -14,6 +14,7 @@ from bgm_dashboard.auth.audit import (
     actions_in_log,
     csv_bytes,
     entries,
+    head,
     record_export,
     verify_chain,
 )
@@ -32,10 +33,21 @@ st.caption(tr("audit.caption"))
 with ctx.read() as session:
     check = verify_chain(session, viewer)
     actions = actions_in_log(session, viewer)
+    top = head(session, viewer)
 if check.ok:
     st.success(tr("audit.chain_ok", count=number(check.entries, lang(), 0)))
 else:
-    st.error(tr("audit.chain_broken", id=check.first_bad_id))
+    st.error(
+        tr(
+            "audit.chain_broken_at",
+            seq=check.first_bad_seq,
+            problem=tr(f"audit.problem_{check.problem}"),
+        )
+    )
+# the head of the chain, for the staff council to note down outside the database
+with st.container(border=True):
+    st.markdown(f"**{tr('audit.head_title')}**")
+    st.caption(tr("audit.head_text", seq=number(top.seq, lang(), 0), hash=top.hash))
 
 left, mid, right = st.columns([2, 2, 3])
 chosen = left.multiselect(

@@ -15,6 +15,7 @@ from bgm_dashboard.ui.audit import log_view
 from bgm_dashboard.ui.context import app_context
 from bgm_dashboard.ui.guard import require_roles
 from bgm_dashboard.ui.lang import lang, tr
+from bgm_dashboard.ui.plain import plain
 
 viewer = require_roles("hr", "leadership", "council")
 ctx = app_context()
@@ -48,7 +49,7 @@ if comments.empty:
     st.stop()
 
 for unit_id, group in comments.groupby("department_id", sort=False):
-    st.subheader(tr("comments.group", unit=names.get(unit_id, "?")))
+    st.subheader(tr("comments.group", unit=plain(names.get(unit_id, "?"))))
     for row in group.itertuples(index=False):
         with st.container(border=True):
             st.text(row.text)  # plain text: HTML and Markdown are never rendered

@@ -27,6 +27,7 @@ from bgm_dashboard.ui.audit import log_view
 from bgm_dashboard.ui.context import app_context
 from bgm_dashboard.ui.guard import require_roles
 from bgm_dashboard.ui.lang import lang, tr
+from bgm_dashboard.ui.plain import chart_text, plain
 
 viewer = require_roles("hr", "leadership", "council")
 ctx = app_context()
@@ -156,10 +157,10 @@ if events:
         tables.show_curve(
             series,
             row,
-            f"{names.get(code, code)} – {title_of[indicator]}",
+            chart_text(f"{names.get(code, code)} – {title_of[indicator]}"),
             indicator,
             bank,
-            event.title,
+            chart_text(event.title),
             key="crises_curve",
         )
     st.markdown(f"**{tr('crises.all_units', indicator=title_of[indicator])}**")
@@ -170,7 +171,7 @@ if events:
         digits=tables.curve_digits(curves, bank),
     )
     everything = event_curves(monthly, quarterly, bank, event.starts_on, [code], present)
-    st.markdown(f"**{tr('crises.all_indicators', unit=names.get(code, code))}**")
+    st.markdown(f"**{tr('crises.all_indicators', unit=plain(names.get(code, code)))}**")
     tables.show_table(
         tables.curve_table(everything, bank, names),
         f"curves_event{event.id}_{code}",

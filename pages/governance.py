@@ -28,6 +28,7 @@ from bgm_dashboard.ui.actions import act, show_flash
 from bgm_dashboard.ui.context import app_context
 from bgm_dashboard.ui.guard import require_roles
 from bgm_dashboard.ui.lang import lang, tr
+from bgm_dashboard.ui.plain import plain
 
 viewer = require_roles("hr", "admin", "council")
 ctx = app_context()
@@ -84,7 +85,7 @@ for change in pending:
             )
         )
         if change.reason:
-            st.caption(tr("governance.reason_shown", reason=change.reason))
+            st.caption(tr("governance.reason_shown", reason=plain(change.reason)))
         if viewer.has(*APPROVER_ROLES) and change.proposed_by != viewer.name:
             left, right = st.columns(2)
             if left.button(tr("governance.approve"), key=f"approve_{change.id}", type="primary"):

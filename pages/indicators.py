@@ -16,6 +16,7 @@ from bgm_dashboard.ui.context import app_context
 from bgm_dashboard.ui.data import figures
 from bgm_dashboard.ui.guard import require_roles
 from bgm_dashboard.ui.lang import lang, tr
+from bgm_dashboard.ui.plain import plain
 
 viewer = require_roles("hr", "leadership", "council")
 bank = app_context().bank
@@ -113,7 +114,7 @@ else:
         st.markdown(
             tr(
                 "indicator_page.alpha_sentence",
-                unit=names.get(str(top["code"]), str(top["code"])),
+                unit=plain(names.get(str(top["code"]), str(top["code"]))),
                 period=period(quarter, L),
                 alpha=number(top["alpha"], L, 2),
                 n=number(top["alpha_n"], L, 0),

@@ -5,7 +5,6 @@ from __future__ import annotations
 import streamlit as st
 
 from bgm_dashboard.auth.demo_accounts import DEMO_ACCOUNTS
-from bgm_dashboard.demo import is_demo
 from bgm_dashboard.ui.auth import (
     OIDC_ERROR_KEY,
     login_with_password,
@@ -13,11 +12,10 @@ from bgm_dashboard.ui.auth import (
     oidc_available,
     role_names,
 )
-from bgm_dashboard.ui.context import app_context
+from bgm_dashboard.ui.demo import demo_notice
 from bgm_dashboard.ui.lang import tr
 from bgm_dashboard.ui.session import EXPIRED_KEY, current_viewer
 
-ctx = app_context()
 viewer = current_viewer()
 st.title(tr("login.title"))
 
@@ -46,16 +44,15 @@ if sent:
     result = login_with_password(username or "", password or "")
     if result.ok:
         st.rerun()
-    st.error(tr(result.message_key(), minutes=result.minutes_locked()))
+    st.error(tr(result.message_key()))
 
 if oidc_available():
     st.divider()
     if st.button(tr("login.sso"), key="login_sso", icon=":material/key:"):
         st.login()
 
-with ctx.read() as session:
-    demo = is_demo(session)
-if demo:
+# the demo passwords are listed only in demo mode, never in production
+if demo_notice(sidebar=False) == "demo":
     st.divider()
     st.subheader(tr("login.demo_title"))
     st.markdown(tr("login.demo_intro"))

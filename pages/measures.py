@@ -41,6 +41,7 @@ from bgm_dashboard.ui.data import figures
 from bgm_dashboard.ui.guard import require_roles
 from bgm_dashboard.ui.lang import lang, tr
 from bgm_dashboard.ui.measures import evaluation_table, verdict_box
+from bgm_dashboard.ui.plain import plain
 
 PAGE = "measures"
 TAB_KEY = "mp_tab"
@@ -150,11 +151,11 @@ with tab_reco:
             related = related_units(session, unit) or set()
         st.caption(tr("measures.reco_caption"))
         if not found:
-            st.success(tr("measures.reco_none", unit=names.get(unit, unit)))
+            st.success(tr("measures.reco_none", unit=plain(names.get(unit, unit))))
         for rec in found:
             with st.container(border=True):
-                st.markdown(f"**{rec.entry.title(lang())}**")
-                st.write(reason(rec, bank, lang()))
+                st.markdown(f"**{plain(rec.entry.title(lang()))}**")
+                st.markdown(plain(reason(rec, bank, lang())))
                 running = [
                     p
                     for p in plans
@@ -166,7 +167,7 @@ with tab_reco:
                     st.caption(
                         tr(
                             "measures.reco_running",
-                            title=p.title,
+                            title=plain(p.title),
                             status=tr(f"plans.status.{p.status}"),
                         )
                     )
@@ -174,7 +175,7 @@ with tab_reco:
                     tr(
                         "measures.entry_facts",
                         effort=tr(f"interventions.effort.{rec.entry.effort}"),
-                        duration=rec.entry.text("duration", lang()),
+                        duration=plain(rec.entry.text("duration", lang())),
                     )
                 )
                 st.button(
@@ -244,13 +245,13 @@ with tab_plans:
             key="mp_plan",
         )
         plan: PlanView = next(p for p in shown_plans if p.id == chosen_id)
-        st.subheader(plan.title)
-        st.write(
+        st.subheader(plain(plan.title))
+        st.markdown(
             tr(
                 "measures.plan_facts",
-                entry=entry_title(plan.intervention_code),
-                units=", ".join(names.get(c, c) for c in plan.unit_codes),
-                owner=plan.owner,
+                entry=plain(entry_title(plan.intervention_code)),
+                units=plain(", ".join(names.get(c, c) for c in plan.unit_codes)),
+                owner=plain(plan.owner),
                 start=day(plan.starts_on, lang()),
                 end=day(plan.planned_end, lang()),
                 status=tr(f"plans.status.{plan.status}"),
@@ -259,7 +260,7 @@ with tab_plans:
         if plan.ended_on:
             st.caption(tr("measures.ended_on", date=day(plan.ended_on, lang())))
         if plan.notes:
-            st.caption(plan.notes)
+            st.caption(plain(plan.notes))
         if plan.is_overdue(today):
             st.warning(tr("measures.overdue_hint"))
 
@@ -429,7 +430,7 @@ with tab_new:
         )
     )
     entry: Intervention = by_code[code]
-    st.caption(entry.text("description", lang()))
+    st.caption(plain(entry.text("description", lang())))
     with st.form(f"mp_new_{code}", clear_on_submit=False):
         n_title = st.text_input(
             tr("measures.field_title"), value=entry.title(lang()), key=f"mp_n_title_{code}"
@@ -494,7 +495,7 @@ with tab_new:
             except UserError as error:
                 show_error(error)
             else:
-                flash(tr("measures.created", title=created.title))
+                flash(tr("measures.created", title=plain(created.title)))
                 st.rerun()
 
 # ----------------------------------------------------------------------------- catalogue
@@ -502,25 +503,26 @@ with tab_catalogue:
     st.caption(tr("measures.catalogue_caption"))
     for entry in entries:
         badge = "" if entry.source == "shipped" else f" · {tr(f'measures.source_{entry.source}')}"
-        with st.expander(entry.title(lang()) + badge):
-            st.write(entry.text("description", lang()))
+        with st.expander(plain(entry.title(lang())) + badge):
+            st.markdown(plain(entry.text("description", lang())))
             st.markdown(
                 "\n".join(
                     [
                         f"- **{tr('measures.dimensions')}:** "
                         + ", ".join(titles.get(d, d) for d in entry.dimensions),
                         f"- **{tr('measures.workshop_idea')}:** "
-                        + entry.text("workshop_idea", lang()),
-                        f"- **{tr('measures.duration')}:** " + entry.text("duration", lang()),
+                        + plain(entry.text("workshop_idea", lang())),
+                        f"- **{tr('measures.duration')}:** "
+                        + plain(entry.text("duration", lang())),
                         f"- **{tr('measures.effort')}:** "
                         + tr(f"interventions.effort.{entry.effort}")
                         + (
-                            " – " + entry.text("effort_detail", lang())
+                            " – " + plain(entry.text("effort_detail", lang()))
                             if entry.text("effort_detail", lang())
                             else ""
                         ),
                         f"- **{tr('measures.evaluation_how')}:** "
-                        + entry.text("evaluation", lang()),
+                        + plain(entry.text("evaluation", lang())),
                         f"- **{tr('measures.rules')}:** "
                         + (
                             "; ".join(
@@ -644,5 +646,5 @@ with tab_catalogue:
             except UserError as error:
                 show_error(error)
             else:
-                flash(tr("measures.own_saved", title=saved.title(lang())))
+                flash(tr("measures.own_saved", title=plain(saved.title(lang()))))
                 st.rerun()

@@ -29,6 +29,7 @@ from bgm_dashboard.ui.data import figures
 from bgm_dashboard.ui.guard import require_roles
 from bgm_dashboard.ui.lang import lang, tr
 from bgm_dashboard.ui.measures import continuity_section, plan_markers_for
+from bgm_dashboard.ui.plain import chart_text, plain
 
 UNIT_PAGE_TARGET = "unit_page_target"
 
@@ -164,7 +165,7 @@ scale = bank.scale(indicator)
 st.plotly_chart(
     trend_figure(
         series.reset_index(drop=True),
-        f"{names[unit_code]} – {title[indicator]}",
+        chart_text(f"{names[unit_code]} – {title[indicator]}"),
         L,
         value_range=scale.range,
         k=k,
@@ -176,7 +177,7 @@ st.plotly_chart(
 )
 
 # ----------------------------------------------------------------------------- drill-down
-st.subheader(tr("overview.drill_title", unit=names[unit_code], period=period(quarter, L)))
+st.subheader(tr("overview.drill_title", unit=plain(names[unit_code]), period=period(quarter, L)))
 rows = children_table(quarterly, quarter, unit_code, indicator)
 shown = rows["status"] == "shown"
 drill = pd.DataFrame(
@@ -206,7 +207,7 @@ children = [
     str(r.code) for r in rows.itertuples(index=False) if r.role == "child" and r.code in names
 ]
 b1, b2 = st.columns([1, 2])
-if b1.button(tr("ov.open_unit", unit=names[unit_code]), key="ov_open", type="primary"):
+if b1.button(tr("ov.open_unit", unit=plain(names[unit_code])), key="ov_open", type="primary"):
     st.session_state[UNIT_PAGE_TARGET] = unit_code
     st.switch_page("pages/unit.py")
 if children:

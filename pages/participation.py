@@ -14,6 +14,7 @@ from bgm_dashboard.ui.audit import log_view
 from bgm_dashboard.ui.charts import rate_figure
 from bgm_dashboard.ui.guard import require_roles
 from bgm_dashboard.ui.lang import lang, tr
+from bgm_dashboard.ui.plain import chart_text, plain
 
 viewer = require_roles("hr", "leadership", "council")
 L = lang()
@@ -53,13 +54,13 @@ tables.show_table(
 )
 st.caption(tr("participation.rules", k=k))
 
-st.subheader(tr("participation.unit_title", unit=names[code]))
+st.subheader(tr("participation.unit_title", unit=plain(names[code])))
 own = waves[waves["code"] == code]
 if not (own["status"] == "shown").any():
     own = quarter_table[quarter_table["code"] == code]
     st.info(tr("unit.no_monthly", k=k))
 st.plotly_chart(
-    rate_figure(own, f"{names[code]} – {tr('unit.rate')}", L, k=k),
+    rate_figure(own, chart_text(f"{names[code]} – {tr('unit.rate')}"), L, k=k),
     width="stretch",
     key="participation_chart",
 )

@@ -24,6 +24,7 @@ from bgm_dashboard.ui.audit import log_view
 from bgm_dashboard.ui.context import app_context
 from bgm_dashboard.ui.data import figures
 from bgm_dashboard.ui.lang import lang, tr
+from bgm_dashboard.ui.plain import plain
 from bgm_dashboard.ui.session import current_viewer
 
 ctx = app_context()
@@ -84,15 +85,15 @@ if not here:
 for plan in here:
     item = states[plan.id]
     with st.container(border=True):
-        st.markdown(f"**{plan.title}**")
+        st.markdown(f"**{plain(plan.title)}**")
         st.caption(
             tr(
                 "yousaid.measure_facts",
-                units=", ".join(names.get(c, c) for c in plan.unit_codes),
+                units=plain(", ".join(names.get(c, c) for c in plan.unit_codes)),
                 start=day(plan.starts_on, lang()),
                 end=day(plan.end, lang()),
                 status=tr(f"plans.status.{plan.status}"),
-                owner=plan.owner,
+                owner=plain(plan.owner),
             )
         )
         if item.state == EVALUATED and item.verdict is not None:
@@ -136,21 +137,21 @@ for plan in examples:
                 names,
                 k=governance.min_group_size,
             )
-            st.caption(summary.kicker)
-            st.markdown(f"**{summary.title}**")
-            st.write(summary.lead)
+            st.caption(plain(summary.kicker))
+            st.markdown(f"**{plain(summary.title)}**")
+            st.markdown(plain(summary.lead))
             for heading, body in summary.sections:
-                st.markdown(f"*{heading}:* {body}")
+                st.markdown(f"*{plain(heading)}:* {plain(body)}")
         else:
             entry = find(entries, plan.intervention_code)
             st.caption(tr("good_example.kicker"))
-            st.markdown(f"**{plan.title}**")
+            st.markdown(f"**{plain(plan.title)}**")
             if entry is not None:
-                st.write(entry.text("description", lang()))
-            st.write(
+                st.markdown(plain(entry.text("description", lang())))
+            st.markdown(
                 tr(
                     "yousaid.example_short",
-                    units=", ".join(names.get(c, c) for c in plan.unit_codes),
+                    units=plain(", ".join(names.get(c, c) for c in plan.unit_codes)),
                     start=day(plan.starts_on, lang()),
                     end=day(plan.end, lang()),
                     verdict=verdict_text(EFFECTIVE, lang()),

@@ -21,6 +21,7 @@ from bgm_dashboard.ui.charts import digits_for, rate_figure, trend_figure
 from bgm_dashboard.ui.context import app_context
 from bgm_dashboard.ui.guard import require_roles
 from bgm_dashboard.ui.lang import lang, tr
+from bgm_dashboard.ui.plain import chart_text, plain
 
 TARGET_KEY = "unit_page_target"
 HEADLINE = ("ori", "who5", "brs", "enps")
@@ -71,7 +72,7 @@ granularity = (
     or "quarter"
 )
 log_view(viewer, "unit", unit=code, period=quarter)
-st.header(names[code])
+st.header(plain(names[code]))
 
 # ----------------------------------------------------------------------------- key figures
 cells = quarterly[(quarterly["code"] == code) & (quarterly["period"] == quarter)]
@@ -123,7 +124,7 @@ for indicator in chosen:
     st.plotly_chart(
         trend_figure(
             series,
-            f"{names[code]} – {title[indicator]}",
+            chart_text(f"{names[code]} – {title[indicator]}"),
             L,
             value_range=bank.scale(indicator).range,
             k=k,
@@ -154,7 +155,7 @@ hit = events_for_unit(events, code, units)
 if not hit:
     st.info(tr("unit.no_events"))
 for number_, event in enumerate(hit):
-    with st.expander(f"{day(event.starts_on, L)} – {event.title}", expanded=number_ == 0):
+    with st.expander(f"{day(event.starts_on, L)} – {plain(event.title)}", expanded=number_ == 0):
         curves = event_curves(monthly, quarterly, bank, event.starts_on, [code], present)
         pick = st.selectbox(
             tr("unit.indicator"),
@@ -169,10 +170,10 @@ for number_, event in enumerate(hit):
             tables.show_curve(
                 series,
                 row,
-                f"{names[code]} – {title[pick]}",
+                chart_text(f"{names[code]} – {title[pick]}"),
                 pick,
                 bank,
-                event.title,
+                chart_text(event.title),
                 key=f"unit_curve_{event.id}",
             )
         tables.show_table(
@@ -219,7 +220,9 @@ rates = own_waves if (own_waves["status"] == "shown").any() else quarter_table[
 ]  # fmt: skip
 if len(rates):
     st.plotly_chart(
-        rate_figure(rates, f"{names[code]} – {tr('unit.rate')}", L, k=k, markers=markers),
+        rate_figure(
+            rates, chart_text(f"{names[code]} – {tr('unit.rate')}"), L, k=k, markers=markers
+        ),
         width="stretch",
         key="unit_rate",
     )

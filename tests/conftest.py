@@ -77,7 +77,7 @@ def demo_db(tmp_path_factory: pytest.TempPathFactory) -> str:
     from bgm_dashboard.demo import seed_demo
 
     path = tmp_path_factory.mktemp("demo") / "demo.sqlite3"
-    settings = replace(load_settings({}), database_url=f"sqlite:///{path}")
+    settings = replace(load_settings({"BGM_ENV": "demo"}), database_url=f"sqlite:///{path}")
     context = make_context(settings)
     seed_demo(context, folder=SAMPLE, today=date(2026, 11, 26))
     context.engine.dispose()

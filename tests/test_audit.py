@@ -117,6 +117,7 @@ def test_csv_export_holds_every_entry_and_is_itself_recorded(ctx: Context) -> No
     table = pd.read_csv(io.BytesIO(data))
     assert list(table.columns) == [
         "id",
+        "seq",
         "at",
         "actor",
         "action",

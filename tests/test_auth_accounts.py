@@ -116,7 +116,7 @@ def test_five_failures_lock_the_account_for_fifteen_minutes(ctx: Context) -> Non
         assert result.reason == "password"
     locking = login(ctx, "meier", "daneben-daneben", T0 + timedelta(seconds=MAX_FAILURES))
     assert locking.reason == "locked"
-    assert locking.message_key() == "login.locked"
+    assert locking.message_key() == "login.failed"  # the same as a wrong password
     # while locked, even the right password is refused
     during = login(ctx, "meier", PASSWORD, T0 + timedelta(minutes=LOCK_MINUTES - 1))
     assert during.viewer is None and during.reason == "locked"

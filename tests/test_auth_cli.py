@@ -162,6 +162,6 @@ def test_cli_export_and_audit_commands_are_recorded(
     code, out, err = run(db_url, monkeypatch, capsys, "audit", "export")
     assert code == 0, err
     lines = out.strip().splitlines()
-    assert lines[0] == "id,at,actor,action,target,details,prev_hash,hash"
+    assert lines[0] == "id,seq,at,actor,action,target,details,prev_hash,hash"
     assert len(lines) == 2  # the indicator export
     assert [e.action for e in audit_rows(reference_ctx)] == ["export", "audit_export"]

@@ -16,6 +16,7 @@ from tests.conftest import ROOT
 def test_streamlit_config_protects_against_xsrf_and_hides_errors() -> None:
     config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
     assert config["server"]["enableXsrfProtection"] is True
+    assert config["server"]["address"] == "127.0.0.1", "listen on this machine only"
     assert config["client"]["showErrorDetails"] == "none"
     makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
     run_line = next(

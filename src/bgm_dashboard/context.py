@@ -10,6 +10,8 @@ from datetime import date
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from bgm_dashboard.auth.audit import KEYRING_OPTION, needs_seal, seal_legacy
+from bgm_dashboard.auth.audit_key import Keyring, load_keyring
 from bgm_dashboard.db.engine import make_engine, session_factory, writer_factory
 from bgm_dashboard.db.migrate import upgrade
 from bgm_dashboard.governance.settings import current
@@ -25,6 +27,7 @@ class Context:
     sessions: sessionmaker[Session]
     writers: sessionmaker[Session]
     bank: ItemBank
+    keyring: Keyring
 
     @contextmanager
     def read(self) -> Iterator[Session]:
@@ -49,13 +52,24 @@ class Context:
 def make_context(settings: Settings | None = None, *, migrate: bool = True) -> Context:
     """Build the context; bring the schema up to date unless told otherwise."""
     settings = settings or load_settings()
+    keyring = load_keyring(
+        {"BGM_AUDIT_KEY": settings.audit_key, "BGM_AUDIT_KEY_FILE": settings.audit_key_file}
+    )
     engine = make_engine(settings.database_url)
-    if migrate:
-        upgrade(engine)
-    return Context(
+    engine.update_execution_options(**{KEYRING_OPTION: keyring})
+    context = Context(
         settings=settings,
         engine=engine,
         sessions=session_factory(engine),
         writers=writer_factory(engine),
         bank=load_bank(settings.item_bank_path),
+        keyring=keyring,
     )
+    if migrate:
+        upgrade(engine)
+        with context.read() as session:
+            pending = needs_seal(session)
+        if pending:
+            with context.write() as session:
+                seal_legacy(session, keyring)
+    return context

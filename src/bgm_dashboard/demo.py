@@ -9,7 +9,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from bgm_dashboard.auth.demo_accounts import create_demo_accounts
+from bgm_dashboard.auth.demo_accounts import DEMO_FLAG, create_demo_accounts, is_demo_database
 from bgm_dashboard.context import Context
 from bgm_dashboard.db.models import (
     ActionPlan,
@@ -19,12 +19,11 @@ from bgm_dashboard.db.models import (
     CrisisEventUnit,
     Department,
 )
+from bgm_dashboard.errors import ValidationError
 from bgm_dashboard.org.service import import_departments
 from bgm_dashboard.periods import month_of
 from bgm_dashboard.survey.importer import import_responses
 from bgm_dashboard.survey.waves import open_wave, wave_for_period
-
-DEMO_FLAG = "demo_mode"
 
 
 def default_folder() -> Path:
@@ -32,8 +31,7 @@ def default_folder() -> Path:
 
 
 def is_demo(session: Session) -> bool:
-    state = session.get(AppState, DEMO_FLAG)
-    return state is not None and state.value == "1"
+    return is_demo_database(session)
 
 
 def _rows(path: Path) -> list[dict[str, str]]:
@@ -92,8 +90,11 @@ def seed_demo(
     only_if_empty: bool = False,
     today: date | None = None,
 ) -> bool:
-    """Load the demo data; with ``only_if_empty`` do nothing when units exist already.
-    Returns whether anything was loaded."""
+    """Load the demo data and the demo accounts; with ``only_if_empty`` do nothing when units
+    exist already. Returns whether anything was loaded. Refused in production: fictional
+    figures and accounts with published passwords have no place there."""
+    if not ctx.settings.allows_demo:
+        raise ValidationError("demo.refused_in_production")
     folder = folder or default_folder()
     today = today or date.today()
     with ctx.write() as session:

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 LANGUAGES = ("de", "en")
+ENVIRONMENTS = ("production", "demo", "development")
+"""``production`` (the default: no demo data, no demo accounts), ``demo`` (``make run``: the
+sample municipality with published demo passwords), ``development`` (``make dev``)."""
 ABSOLUTE_MIN_GROUP_SIZE = 3
 
 
@@ -27,10 +30,18 @@ class Settings:
     environment: str
     item_bank_path: Path | None
     session_timeout_minutes: int
+    audit_key: str = field(default="", repr=False)
+    audit_key_file: str = ""
 
     @property
     def is_development(self) -> bool:
         return self.environment == "development"
+
+    @property
+    def allows_demo(self) -> bool:
+        """Demo data and demo accounts: only in demo or development mode, never in
+        production."""
+        return self.environment in ("demo", "development")
 
 
 def default_database_url(base: Path | None = None) -> str:
@@ -63,8 +74,8 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     if language not in LANGUAGES:
         raise ConfigError(f"BGM_LANGUAGE must be one of {', '.join(LANGUAGES)}, got {language!r}")
     environment = env.get("BGM_ENV", "production").strip() or "production"
-    if environment not in ("production", "development"):
-        raise ConfigError("BGM_ENV must be 'production' or 'development'")
+    if environment not in ENVIRONMENTS:
+        raise ConfigError(f"BGM_ENV must be one of {', '.join(ENVIRONMENTS)}, got {environment!r}")
     bank = env.get("BGM_ITEM_BANK", "").strip()
     timeout = _int(env, "BGM_SESSION_TIMEOUT_MINUTES", 30)
     if timeout < 1:
@@ -77,4 +88,6 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         environment=environment,
         item_bank_path=Path(bank) if bank else None,
         session_timeout_minutes=timeout,
+        audit_key=env.get("BGM_AUDIT_KEY", "").strip(),
+        audit_key_file=env.get("BGM_AUDIT_KEY_FILE", "").strip(),
     )

@@ -11,6 +11,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -45,16 +46,11 @@ def browser_available() -> None:
         pytest.skip("no /usr/bin/chromium on this machine (apt-get install chromium)")
 
 
-@pytest.fixture(scope="session")
-def server(
-    browser_available: None, demo_db: str, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[str]:
-    """``streamlit run app.py`` on a private copy of the demo database."""
-    folder = tmp_path_factory.mktemp("e2e")
-    db = folder / "demo.sqlite3"
-    shutil.copy(Path(demo_db.removeprefix("sqlite:///")), db)
+@contextmanager
+def serve(db_url: str) -> Iterator[str]:
+    """``streamlit run app.py`` in demo mode on ``db_url``; yields the app's address."""
     port = _free_port()
-    env = {**os.environ, "BGM_DATABASE_URL": f"sqlite:///{db}"}
+    env = {**os.environ, "BGM_DATABASE_URL": db_url, "BGM_ENV": "demo"}
     process = subprocess.Popen(
         [
             sys.executable,
@@ -92,6 +88,18 @@ def server(
     finally:
         process.terminate()
         process.wait(timeout=20)
+
+
+@pytest.fixture(scope="session")
+def server(
+    browser_available: None, demo_db: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """The app on a private copy of the demo database."""
+    folder = tmp_path_factory.mktemp("e2e")
+    db = folder / "demo.sqlite3"
+    shutil.copy(Path(demo_db.removeprefix("sqlite:///")), db)
+    with serve(f"sqlite:///{db}") as url:
+        yield url
 
 
 @pytest.fixture

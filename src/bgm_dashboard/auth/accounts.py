@@ -3,7 +3,6 @@ change and every login attempt is written to the audit log; no password ever is.
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -76,13 +75,10 @@ class LoginResult:
         return self.viewer is not None
 
     def message_key(self) -> str:
-        return "login.locked" if self.reason == "locked" else "login.failed"
-
-    def minutes_locked(self, now: datetime | None = None) -> int:
-        if self.locked_until is None:
-            return 0
-        left = (utc(self.locked_until) - (now or datetime.now(UTC))).total_seconds()
-        return max(1, math.ceil(left / 60))
+        """One message for an unknown name, a wrong password and a locked account, so that
+        nobody learns which accounts exist; only throttling (which treats every name alike)
+        says so."""
+        return "login.throttled" if self.reason == "throttled" else "login.failed"
 
 
 def utc(moment: datetime) -> datetime:
@@ -317,31 +313,65 @@ def record_failed_login(
     return LoginResult(None, "locked" if reason == "locked" else reason, locked_until)
 
 
-def authenticate(
-    session: Session, username: str, password: str, *, now: datetime | None = None
-) -> LoginResult:
-    """Check a password login. Never raises for a wrong login: the failure is recorded in
-    the caller's transaction (so commit it), and the result says what to tell the user.
+@dataclass(frozen=True)
+class Snapshot:
+    """An account as the read phase of a login saw it (None fields: no such account)."""
 
-    After ``MAX_FAILURES`` wrong passwords in a row the account is locked for
-    ``LOCK_MINUTES``; while locked, not even the right password gets in."""
-    now = (now or datetime.now(UTC)).replace(microsecond=0)
+    name: str
+    account_id: int | None = None
+    password_hash: str | None = None
+    locked_until: datetime | None = None
+
+    def locked(self, now: datetime) -> bool:
+        return self.locked_until is not None and utc(self.locked_until) > now
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The password check, done outside any transaction."""
+
+    verified: bool
+    new_hash: str | None = None
+
+
+def look_up(session: Session, username: str) -> Snapshot:
+    """Read phase: the account named ``username``, if any (no lock taken)."""
     name = username.strip().lower()
-    account = (
-        session.scalar(select(Account).where(Account.username == name).with_for_update())
-        if USERNAME.fullmatch(name)
-        else None
-    )
+    account = get_account(session, name) if USERNAME.fullmatch(name) else None
     if account is None:
+        return Snapshot(name)
+    return Snapshot(name, account.id, account.password_hash, account.locked_until)
+
+
+def check_password(snapshot: Snapshot, password: str, now: datetime) -> Verdict:
+    """CPU phase: exactly one Argon2 verification whatever the case (unknown account,
+    locked account, wrong or right password), so that the time tells nothing; a rehash for
+    upgraded parameters is computed here too, not inside the write transaction."""
+    if snapshot.account_id is None or snapshot.locked(now):
         burn_time(password)
+        return Verdict(False)
+    if not verify_password(snapshot.password_hash, password):
+        return Verdict(False)
+    hashed = snapshot.password_hash
+    return Verdict(True, hash_password(password) if hashed and needs_rehash(hashed) else None)
+
+
+def settle(session: Session, snapshot: Snapshot, verdict: Verdict, now: datetime) -> LoginResult:
+    """Write phase (short): count a failure, lock after ``MAX_FAILURES``, or log in; the
+    account is read again under the write lock, so racing attempts count one by one."""
+    if snapshot.account_id is None:
         # the typed name is not logged: it may be a mistyped password
         return record_failed_login(session, "", "unknown_account")
+    account = session.scalar(
+        select(Account).where(Account.id == snapshot.account_id).with_for_update()
+    )
+    if account is None:
+        return record_failed_login(session, "", "unknown_account")
     if account.locked_until is not None and utc(account.locked_until) > now:
-        burn_time(password)
         return record_failed_login(
             session, account.username, "locked", locked_until=account.locked_until
         )
-    if not verify_password(account.password_hash, password):
+    if not verdict.verified or account.password_hash != snapshot.password_hash:
         account.failed_logins += 1
         failures = account.failed_logins
         if failures >= MAX_FAILURES:
@@ -364,11 +394,25 @@ def authenticate(
         return record_failed_login(session, account.username, "no_role")
     account.failed_logins = 0
     account.locked_until = None
-    if account.password_hash and needs_rehash(account.password_hash):
-        account.password_hash = hash_password(password)
+    if verdict.new_hash is not None:
+        account.password_hash = verdict.new_hash
     session.flush()
     record(session, account.username, LOGIN, account.username, {"method": "password"})
     return LoginResult(Viewer(account.username, frozenset(roles)))
+
+
+def authenticate(
+    session: Session, username: str, password: str, *, now: datetime | None = None
+) -> LoginResult:
+    """Check a password login in the caller's transaction (the command line and tests; the
+    app uses ``auth.login.login``, which keeps the password check outside any write
+    transaction). Never raises for a wrong login: the failure is recorded, so commit it.
+
+    After ``MAX_FAILURES`` wrong passwords in a row the account is locked for
+    ``LOCK_MINUTES``; while locked, not even the right password gets in."""
+    now = (now or datetime.now(UTC)).replace(microsecond=0)
+    snapshot = look_up(session, username)
+    return settle(session, snapshot, check_password(snapshot, password, now), now)
 
 
 def record_logout(session: Session, viewer: Viewer, reason: str = "user") -> None:

@@ -1,5 +1,6 @@
-"""Demo accounts, created only when the demo municipality is loaded (``make run``); the login
-page lists them while the installation is in demo mode. Never used outside the demo."""
+"""Demo accounts, created only when the demo municipality is loaded in demo or development
+mode (``make run``); the login page lists them only then. In production they cannot log in,
+even when a database from the demo is reused."""
 
 from __future__ import annotations
 
@@ -9,6 +10,10 @@ from sqlalchemy.orm import Session
 
 from bgm_dashboard.auth.accounts import create_account, get_account
 from bgm_dashboard.auth.viewer import SYSTEM
+from bgm_dashboard.db.models import AppState
+
+DEMO_FLAG = "demo_mode"
+"""Set in ``app_state`` when the demo municipality was loaded into this database."""
 
 
 @dataclass(frozen=True)
@@ -45,3 +50,14 @@ def create_demo_accounts(session: Session) -> list[str]:
         )
         made.append(demo.username)
     return made
+
+
+def is_demo_database(session: Session) -> bool:
+    state = session.get(AppState, DEMO_FLAG)
+    return state is not None and state.value == "1"
+
+
+def is_demo_account(session: Session, username: str) -> bool:
+    """True for one of the published demo accounts in a database the demo was loaded into."""
+    names = {demo.username for demo in DEMO_ACCOUNTS}
+    return username.strip().lower() in names and is_demo_database(session)

@@ -9,6 +9,7 @@ from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     CheckConstraint,
     Date,
@@ -263,11 +264,14 @@ class AccountRole(Base):
 
 class AuditEntry(Base):
     """Append-only audit log (database triggers refuse updates and deletes); each entry
-    carries the hash of the one before, so a gap or an edit shows. No survey answer here."""
+    carries its number, the hash of the one before and an HMAC with a key outside the
+    database, so a gap, an edit or a forgery shows. No survey answer here."""
 
     __tablename__ = "audit_log"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    seq: Mapped[int] = mapped_column(BigInteger, unique=True)
+    key_id: Mapped[str] = mapped_column(String(16), default="")
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     actor: Mapped[str] = mapped_column(String(100))
     action: Mapped[str] = mapped_column(String(50), index=True)

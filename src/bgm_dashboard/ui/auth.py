@@ -9,7 +9,8 @@ from typing import Any
 
 import streamlit as st
 
-from bgm_dashboard.auth.accounts import LoginResult, authenticate, viewer_for_account
+from bgm_dashboard.auth.accounts import LoginResult, viewer_for_account
+from bgm_dashboard.auth.login import login
 from bgm_dashboard.auth.oidc import OidcConfig, oidc_config, oidc_login, oidc_viewer
 from bgm_dashboard.auth.viewer import STAFF, Viewer
 from bgm_dashboard.ui.context import app_context
@@ -57,9 +58,9 @@ def _oidc_claims() -> dict[str, Any] | None:
 
 
 def login_with_password(username: str, password: str) -> LoginResult:
-    """Check the password (the attempt is audited either way) and start the session."""
-    with app_context().write() as session:
-        result = authenticate(session, username, password)
+    """Check the password (throttled; audited either way; the password check runs outside
+    any write transaction) and start the session."""
+    result = login(app_context(), username, password)
     if result.viewer is not None:
         start_session(result.viewer, "password")
     return result

@@ -24,6 +24,7 @@ from bgm_dashboard.interventions.timeline import Marker, plan_markers
 from bgm_dashboard.periods import period_start, shift_period
 from bgm_dashboard.ui.context import app_context
 from bgm_dashboard.ui.lang import lang, tr
+from bgm_dashboard.ui.plain import plain
 
 
 def verdict_box(evaluation: Evaluation, bank: ItemBank) -> None:
@@ -52,7 +53,7 @@ def evaluation_table(evaluation: Evaluation, bank: ItemBank, names: Mapping[str,
         left_out_text(evaluation, lang(), names),
     ):
         if note:
-            st.caption(note)
+            st.caption(plain(note))  # it names units
 
 
 def continuity_section(today: date | None = None) -> None:
