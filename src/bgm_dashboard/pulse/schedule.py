@@ -107,7 +107,7 @@ def check_plan(plan: Plan, bank: ItemBank, unit_codes: Sequence[str], today: dat
         raise ValidationError("pulse.first_month_past")
     if not 1 <= plan.open_day <= LAST_SAFE_DAY - 1:
         raise ValidationError("pulse.bad_open_day", last=LAST_SAFE_DAY - 1)
-    if not 2 <= plan.duration_days or plan.open_day + plan.duration_days - 1 > LAST_SAFE_DAY:
+    if not plan.duration_days >= 2 or plan.open_day + plan.duration_days - 1 > LAST_SAFE_DAY:
         raise ValidationError(
             "pulse.bad_duration", most=LAST_SAFE_DAY - plan.open_day + 1, last=LAST_SAFE_DAY
         )

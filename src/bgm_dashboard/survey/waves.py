@@ -121,7 +121,9 @@ def issue_tokens(session: Session, wave: Wave, count: int) -> list[str]:
     for _ in range(count):
         raw = "".join(secrets.choice(TOKEN_ALPHABET) for _ in range(TOKEN_LENGTH))
         tokens.append("-".join(raw[i : i + 4] for i in range(0, TOKEN_LENGTH, 4)))
-    session.add_all(ParticipationToken(token_hash=token_hash(t), wave_id=wave.id) for t in tokens)
+    # stored in hash order, so that storage order says nothing about the order handed out
+    hashes = sorted(token_hash(t) for t in tokens)
+    session.add_all(ParticipationToken(token_hash=h, wave_id=wave.id) for h in hashes)
     wave.access = ACCESS_TOKENS
     wave.tokens_issued += count
     session.flush()
