@@ -104,7 +104,7 @@ def address_csv(units: dict[str, int], *, english_every: int = 0) -> tuple[bytes
     addresses = []
     number = 0
     for unit, count in units.items():
-        for i in range(count):
+        for _ in range(count):
             number += 1
             address = f"person{number:03d}.{unit.lower()}@musterstadt.example"
             language = "en" if english_every and number % english_every == 0 else "de"
