@@ -17,7 +17,7 @@ from bgm_dashboard.i18n import t
 from bgm_dashboard.pulse.addresses import erase_addresses_as, import_addresses
 from bgm_dashboard.pulse.letters import LAYOUTS, code_letters
 from bgm_dashboard.pulse.mailconfig import load_mail_settings, public_url
-from bgm_dashboard.pulse.runner import RunReport, last_run, run_schedule
+from bgm_dashboard.pulse.runner import last_run, report_lines, run_schedule
 from bgm_dashboard.pulse.schedule import load_plan, upcoming
 from bgm_dashboard.settings import ConfigError
 
@@ -43,36 +43,6 @@ def register(sub: Any) -> None:
     letters.add_argument("--count", type=int, required=True)
     letters.add_argument("--layout", choices=LAYOUTS, default="pages")
     letters.add_argument("--output", type=Path, required=True)
-
-
-def report_lines(report: RunReport, lang: str) -> list[str]:
-    lines = [t("pulse.run_header", lang, day=day(report.today, lang))]
-    for key, items in (
-        ("pulse.run_closed", report.closed),
-        ("pulse.run_published", report.published),
-        ("pulse.run_opened", report.opened),
-        ("pulse.run_missed", report.missed),
-    ):
-        if items:
-            lines.append(t(key, lang, periods=", ".join(items)))
-    for outcome in report.mailings:
-        lines.append(
-            t(
-                f"pulse.run_mail_{outcome.kind}",
-                lang,
-                period=outcome.period,
-                round=outcome.round,
-                sent=outcome.sent,
-                failed=outcome.failed,
-            )
-        )
-    for reason in sorted(set(report.waiting)):
-        lines.append(t(f"pulse.run_waiting_{reason}", lang))
-    if report.erased_addresses:
-        lines.append(t("pulse.run_erased", lang, count=report.erased_addresses))
-    if len(lines) == 1:
-        lines.append(t("pulse.run_nothing", lang))
-    return lines
 
 
 def handle(ctx: Context, args: argparse.Namespace, lang: str) -> None:

@@ -20,7 +20,9 @@ from sqlalchemy.orm import Session
 from bgm_dashboard.auth.audit import record
 from bgm_dashboard.context import Context
 from bgm_dashboard.db.models import AppState, MailLog, ScheduledWave, Wave
+from bgm_dashboard.formatting import day
 from bgm_dashboard.governance.settings import current
+from bgm_dashboard.i18n import t
 from bgm_dashboard.periods import quarter_of
 from bgm_dashboard.pulse.addresses import address_count, erase_addresses
 from bgm_dashboard.pulse.mailconfig import MailSettings
@@ -231,3 +233,33 @@ def run_schedule(
     with ctx.write() as session:
         session.merge(AppState(key=LAST_RUN, value=today.isoformat()))
     return report
+
+
+def report_lines(report: RunReport, lang: str) -> list[str]:
+    lines = [t("pulse.run_header", lang, day=day(report.today, lang))]
+    for key, items in (
+        ("pulse.run_closed", report.closed),
+        ("pulse.run_published", report.published),
+        ("pulse.run_opened", report.opened),
+        ("pulse.run_missed", report.missed),
+    ):
+        if items:
+            lines.append(t(key, lang, periods=", ".join(items)))
+    for outcome in report.mailings:
+        lines.append(
+            t(
+                f"pulse.run_mail_{outcome.kind}",
+                lang,
+                period=outcome.period,
+                round=outcome.round,
+                sent=outcome.sent,
+                failed=outcome.failed,
+            )
+        )
+    for reason in sorted(set(report.waiting)):
+        lines.append(t(f"pulse.run_waiting_{reason}", lang))
+    if report.erased_addresses:
+        lines.append(t("pulse.run_erased", lang, count=report.erased_addresses))
+    if len(lines) == 1:
+        lines.append(t("pulse.run_nothing", lang))
+    return lines

@@ -130,6 +130,20 @@ def issue_tokens(session: Session, wave: Wave, count: int) -> list[str]:
     return tokens
 
 
+def withdraw_tokens(session: Session, wave: Wave) -> int:
+    """Withdraw every unspent code of an open wave (lost letters, a mailing gone astray): who
+    holds one can no longer answer. Returns how many were withdrawn."""
+    if wave.status != OPEN:
+        raise ValidationError("wave.not_open", period=wave.period)
+    result = session.execute(
+        delete(ParticipationToken).where(ParticipationToken.wave_id == wave.id)
+    )
+    count = int(result.rowcount or 0)  # type: ignore[attr-defined]
+    wave.tokens_issued -= count
+    session.flush()
+    return count
+
+
 def spend_token(session: Session, wave: Wave, token: str | None) -> None:
     """Spend a token by deleting it, in the caller's transaction. Of two racing submissions
     with one token exactly one deletes the row; the other is refused."""
