@@ -6,7 +6,7 @@ from __future__ import annotations
 import streamlit as st
 from babel.dates import get_month_names
 
-from bgm_dashboard.formatting import locale, period
+from bgm_dashboard.formatting import locale
 from bgm_dashboard.periods import month_label, parse_month
 
 
@@ -34,6 +34,4 @@ def month_picker(
     )
     if month is None:
         return None
-    chosen = month_label(int(year), int(month))
-    st.caption(period(chosen, lang))
-    return chosen
+    return month_label(int(year), int(month))
