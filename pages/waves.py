@@ -80,11 +80,12 @@ with st.form("open_wave"):
         if month is None:
             st.error(tr("waves.month_missing"))
         else:
+            picked: str = month
             act(
                 lambda s: open_wave_as(
-                    s, viewer, ctx.bank, month, title=title, access=access, closes_on=closes
+                    s, viewer, ctx.bank, picked, title=title, access=access, closes_on=closes
                 ),
-                lambda _: tr("cli.wave_opened", period=period(month, lang())),
+                lambda _: tr("cli.wave_opened", period=period(picked, lang())),
             )
 
 if open_rows:
