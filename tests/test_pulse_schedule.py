@@ -5,6 +5,7 @@ after downtime, never opening into a published quarter (SQLite and PostgreSQL)."
 from __future__ import annotations
 
 from datetime import date, timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -24,6 +25,7 @@ from bgm_dashboard.pulse.schedule import (
     upcoming,
 )
 from bgm_dashboard.survey.waves import close_wave, open_wave
+from tests.auth_helpers import bgm
 from tests.conftest import REFERENCE
 
 HR = Viewer("hr.mueller", frozenset({"hr"}))
@@ -198,3 +200,21 @@ def test_only_hr_sets_the_schedule(org: Context) -> None:
     council = Viewer("pr.schulz", frozenset({"council"}))
     with pytest.raises(AccessDenied), org.write() as session:
         save_plan(session, council, plan(), bank=org.bank, today=date(2026, 12, 1))
+
+
+def test_the_command_line_runs_the_schedule_for_cron(org: Context, tmp_path: Path) -> None:
+    """The real ``bgm`` commands an operator's timer and HR's scripts call."""
+    save(org)
+    url = org.settings.database_url
+    org.engine.dispose()
+    opened = bgm(url, "schedule", "run", "--today", "2027-01-04")
+    assert opened.returncode == 0, opened.stderr
+    assert "opened: 2027-01" in opened.stdout
+    assert "Invitations waiting: no mail server configured" in opened.stdout
+    (tmp_path / "staff.csv").write_text("email,unit\na.b@musterstadt.example,A10\n")
+    imported = bgm(url, "addresses", "import", str(tmp_path / "staff.csv"))
+    assert "1 addresses imported" in imported.stdout, imported.stderr
+    letters = bgm(url, "letters", "2027-01", "--count", "3", "--output", str(tmp_path / "l.pdf"))
+    assert letters.returncode == 1 and "BGM_PUBLIC_URL" in letters.stderr
+    closed = bgm(url, "schedule", "run", "--today", "2027-01-18")
+    assert "closed: 2027-01" in closed.stdout

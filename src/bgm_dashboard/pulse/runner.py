@@ -45,6 +45,8 @@ from bgm_dashboard.survey.waves import (
 
 LAST_RUN = "schedule_last_run"
 ACTOR = "scheduler"
+RUN_LOCK = 0x6267_6D12
+"""Two runs at once (timer and button) queue up instead of racing to open the same wave."""
 
 
 @dataclass
@@ -204,6 +206,8 @@ def run_schedule(
     today = today or date.today()
     report = RunReport(today)
     with ctx.write() as session:
+        if session.get_bind().dialect.name == "postgresql":  # SQLite: BEGIN IMMEDIATE
+            session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": RUN_LOCK})
         since = last_run(session)
         _close_due(ctx, session, today, report)
         _erase_if_done(ctx, session, report)
