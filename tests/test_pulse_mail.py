@@ -329,3 +329,21 @@ def test_address_import_is_checked_and_all_or_nothing(ctx: Context) -> None:
             import_addresses(session, HR, raw)
         with ctx.read() as session:
             assert session.scalars(select(MailAddress)).first() is None
+
+
+def test_a_mail_server_that_is_down_gets_the_round_again_next_run(
+    ctx: Context, smtp_server: tuple[Mailbox, MailSettings]
+) -> None:
+    from dataclasses import replace
+
+    from tests.pulse_helpers import free_port
+
+    box, mail = smtp_server
+    addresses = setup(ctx, units=())
+    down = run_schedule(ctx, today=date(2027, 1, 4), mail=replace(mail, port=free_port()))
+    assert [(o.status, o.sent, o.failed) for o in down.mailings] == [("failed", 0, len(addresses))]
+    with ctx.read() as session:
+        assert session.scalars(select(ParticipationToken)).first() is None, "codes withdrawn"
+        assert session.scalars(select(MailLog)).first() is None
+    run_schedule(ctx, today=date(2027, 1, 5), mail=mail)
+    assert {m.to for m in box.take()} == set(addresses)

@@ -149,10 +149,13 @@ def send_round(
                 wave.tokens_issued -= sum(1 for c in unsent if c)
         entry = session.get(MailLog, entry_id)
         assert entry is not None
-        entry.status = status
-        entry.sent = sent
-        entry.failed = len(unsent)
-        entry.error = error[:200]
+        if sent:
+            entry.status = status
+            entry.sent = sent
+            entry.failed = len(unsent)
+            entry.error = error[:200]
+        else:  # nothing went out (server down): free the round, the next run tries again
+            session.delete(entry)
         record(
             session,
             actor,
