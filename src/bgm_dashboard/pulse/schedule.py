@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import calendar
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -224,7 +223,3 @@ def set_active(session: Session, viewer: Viewer, active: bool) -> None:
     session.flush()
     record(session, viewer.name, "schedule_resumed" if active else "schedule_paused", row.rhythm)
 
-
-def month_days(period: str) -> int:
-    year, mon = parse_month(period)
-    return calendar.monthrange(year, mon)[1]
