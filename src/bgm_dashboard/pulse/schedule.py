@@ -222,4 +222,3 @@ def set_active(session: Session, viewer: Viewer, active: bool) -> None:
     row.updated_at = datetime.now(UTC).replace(microsecond=0)
     session.flush()
     record(session, viewer.name, "schedule_resumed" if active else "schedule_paused", row.rhythm)
-
