@@ -18,6 +18,7 @@ from bgm_dashboard.auth.accounts import (
 )
 from bgm_dashboard.formatting import local_day, moment
 from bgm_dashboard.ui.actions import act, show_flash
+from bgm_dashboard.ui.confirm import confirm_button
 from bgm_dashboard.ui.context import app_context
 from bgm_dashboard.ui.guard import require_roles
 from bgm_dashboard.ui.lang import lang, tr
@@ -150,12 +151,16 @@ if accounts:
                 )
     b1, b2 = st.columns(2)
     if account.active:
-        if b1.button(tr("accounts.deactivate"), key=f"acc_deactivate_{chosen}"):
-            act(
-                lambda s: set_active(s, viewer, chosen, False),
-                "accounts.deactivated",
-                name=chosen,
-            )
+        confirm_button(
+            tr("accounts.deactivate"),
+            key=f"acc_deactivate_{chosen}",
+            title=tr("confirm.deactivate_title"),
+            consequence=tr("confirm.deactivate_consequence", name=chosen),
+            confirm_label=tr("confirm.deactivate_confirm"),
+            action=lambda s: set_active(s, viewer, chosen, False),
+            done=lambda _: tr("accounts.deactivated", name=chosen),
+            container=b1,
+        )
     elif b1.button(tr("accounts.activate"), key=f"acc_activate_{chosen}"):
         act(lambda s: set_active(s, viewer, chosen, True), "accounts.activated", name=chosen)
     locked = account.locked_until is not None and account.locked_until > now

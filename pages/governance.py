@@ -147,6 +147,15 @@ if viewer.has(*PROPOSER_ROLES):
                 key="gov_value_indicators",
                 placeholder=tr("governance.pick_indicators"),
             )
+    elif key == "keep_mail_addresses":
+        value = st.radio(
+            tr("governance.new_value"),
+            [False, True],
+            index=int(bool(now_value)),
+            format_func=lambda v: show("keep_mail_addresses", v),
+            horizontal=True,
+            key="gov_value_keep_addresses",
+        )
     else:
         value = st.multiselect(
             tr("governance.new_value"),

@@ -6,19 +6,29 @@ from datetime import date
 
 import pandas as pd
 import streamlit as st
+from sqlalchemy.orm import Session
 
-from bgm_dashboard.errors import UserError
 from bgm_dashboard.formatting import day, number, period
 from bgm_dashboard.periods import month_of
-from bgm_dashboard.survey.management import close_wave_as, issue_tokens_as, open_wave_as, wave_rows
+from bgm_dashboard.survey.management import (
+    close_wave_as,
+    issue_tokens_as,
+    open_wave_as,
+    wave_rows,
+    withdraw_tokens_as,
+)
+from bgm_dashboard.ui.actions import act, show_flash
+from bgm_dashboard.ui.confirm import confirm_button
 from bgm_dashboard.ui.context import app_context
 from bgm_dashboard.ui.guard import require_roles
 from bgm_dashboard.ui.lang import lang, tr
+from bgm_dashboard.ui.month_picker import month_picker
 
 viewer = require_roles("hr", "council")
 ctx = app_context()
 st.title(tr("waves.title"))
 st.caption(tr("waves.caption"))
+show_flash()
 
 with ctx.read() as session:
     rows = wave_rows(session, viewer)
@@ -44,10 +54,17 @@ st.dataframe(table, hide_index=True, width="stretch")
 if not viewer.has("hr"):
     st.stop()
 
-open_periods = [r.period for r in rows if r.status == "open"]
+open_rows = {r.period: r for r in rows if r.status == "open"}
 st.subheader(tr("waves.open_title"))
 with st.form("open_wave"):
-    month = st.text_input(tr("waves.month"), value=month_of(date.today()), key="wave_month")
+    today = date.today()
+    month = month_picker(
+        tr("waves.month_pick"),
+        key="wave_month",
+        default=month_of(today),
+        lang=lang(),
+        years=range(today.year - 1, today.year + 3),
+    )
     title = st.text_input(tr("waves.wave_title"), key="wave_title")
     access = st.radio(
         tr("waves.access"),
@@ -60,43 +77,51 @@ with st.form("open_wave"):
         tr("waves.closes_on"), value=None, key="wave_closes", format="DD.MM.YYYY"
     )
     if st.form_submit_button(tr("waves.open_button"), key="wave_open"):
-        try:
-            with ctx.write() as session:
-                open_wave_as(
-                    session,
-                    viewer,
-                    ctx.bank,
-                    month.strip(),
-                    title=title,
-                    access=access,
-                    closes_on=closes,
-                )
-        except UserError as error:
-            st.error(error.message(lang()))
+        if month is None:
+            st.error(tr("waves.month_missing"))
         else:
-            st.success(tr("cli.wave_opened", period=month))
-            st.rerun()
+            picked: str = month
+            act(
+                lambda s: open_wave_as(
+                    s, viewer, ctx.bank, picked, title=title, access=access, closes_on=closes
+                ),
+                lambda _: tr("cli.wave_opened", period=period(picked, lang())),
+            )
 
-if open_periods:
+if open_rows:
     st.subheader(tr("waves.manage_title"))
     chosen = st.selectbox(
         tr("waves.col_period"),
-        open_periods,
+        list(open_rows),
         key="wave_chosen",
         format_func=lambda p: period(p, lang()),
     )
+    row = open_rows[chosen]
+    shown = period(chosen, lang())
     left, right = st.columns(2)
     count = left.number_input(
         tr("waves.token_count"), min_value=1, max_value=100_000, value=50, key="token_count"
     )
-    if left.button(tr("waves.tokens_button"), key="tokens_issue"):
-        try:
-            with ctx.write() as session:
-                tokens = issue_tokens_as(session, viewer, chosen, int(count))
-        except UserError as error:
-            st.error(error.message(lang()))
-        else:
-            st.session_state["issued_tokens"] = (chosen, tokens)
+
+    def issue(session: Session) -> list[str]:
+        tokens: list[str] = issue_tokens_as(session, viewer, chosen, int(count))
+        st.session_state["issued_tokens"] = (chosen, tokens)
+        return tokens
+
+    if row.access == "link":
+        # switching an open-link wave to codes is irreversible: ask first
+        confirm_button(
+            tr("waves.tokens_button"),
+            key="tokens_issue",
+            title=tr("confirm.switch_title"),
+            consequence=tr("confirm.switch_consequence", period=shown),
+            confirm_label=tr("confirm.switch_confirm"),
+            action=issue,
+            done=lambda tokens: tr("waves.tokens_done", count=len(tokens)),
+            container=left,
+        )
+    elif left.button(tr("waves.tokens_button"), key="tokens_issue"):
+        act(issue, lambda tokens: tr("waves.tokens_done", count=len(tokens)))
     issued = st.session_state.get("issued_tokens")
     if issued and issued[0] == chosen:
         st.info(tr("waves.tokens_once"))
@@ -108,15 +133,34 @@ if open_periods:
             key="tokens_download",
             on_click="ignore",
         )
-    if right.button(tr("waves.close_button"), key="wave_close", type="primary"):
-        try:
-            with ctx.write() as session:
-                published = close_wave_as(session, viewer, ctx.bank, chosen)
-        except UserError as error:
-            st.error(error.message(lang()))
-        else:
-            st.session_state.pop("issued_tokens", None)
-            st.success(tr("cli.wave_closed", period=chosen))
-            if published:
-                st.success(tr("cli.published", quarters=", ".join(published)))
-            st.rerun()
+    unspent = row.tokens_unspent
+    confirm_button(
+        tr("waves.withdraw_button"),
+        key="tokens_withdraw",
+        title=tr("confirm.withdraw_title"),
+        consequence=tr("confirm.withdraw_consequence", count=unspent, period=shown),
+        confirm_label=tr("confirm.withdraw_confirm"),
+        action=lambda s: withdraw_tokens_as(s, viewer, chosen),
+        done=lambda n: tr("waves.withdrawn", count=n),
+        container=left,
+        disabled=unspent == 0,
+    )
+
+    def close(session: Session) -> list[str]:
+        st.session_state.pop("issued_tokens", None)
+        published: list[str] = close_wave_as(session, viewer, ctx.bank, chosen)
+        return published
+
+    confirm_button(
+        tr("waves.close_button"),
+        key="wave_close",
+        title=tr("confirm.close_title"),
+        consequence=tr("confirm.close_consequence", period=shown),
+        confirm_label=tr("confirm.close_confirm"),
+        action=close,
+        done=lambda published: " ".join(
+            [tr("cli.wave_closed", period=shown)]
+            + ([tr("cli.published", quarters=", ".join(published))] if published else [])
+        ),
+        container=right,
+    )

@@ -15,6 +15,13 @@ def read_csv_rows(path: Path | str) -> tuple[list[str], list[tuple[int, dict[str
         raw = Path(path).read_bytes()
     except OSError as exc:
         raise ValidationError("import.file_unreadable", path=str(path)) from exc
+    return read_csv_bytes(raw, str(path))
+
+
+def read_csv_bytes(
+    raw: bytes, path: str = ""
+) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
+    """Like :func:`read_csv_rows`, for an upload held in memory (never written to disk)."""
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

@@ -377,3 +377,84 @@ class ActionPlanUnit(Base):
         ForeignKey("action_plans.id", ondelete="CASCADE"), primary_key=True
     )
     department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"), primary_key=True)
+
+
+# ----------------------------------------------------------------------------- pulse rhythm, mail
+
+
+class PulseSchedule(Base):
+    """HR's rhythm of pulse waves (one row): waves open and close by themselves from it."""
+
+    __tablename__ = "pulse_schedules"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    rhythm: Mapped[str] = mapped_column(String(12))
+    first_month: Mapped[str] = mapped_column(String(7))
+    open_day: Mapped[int] = mapped_column(Integer)
+    duration_days: Mapped[int] = mapped_column(Integer)
+    reminder_days: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    indicators: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    units: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    access: Mapped[str] = mapped_column(String(10), default="tokens")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    updated_by: Mapped[str] = mapped_column(String(100), default="")
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ScheduledWave(Base):
+    """A wave the schedule opened: its planned dates, invited units and reminder days."""
+
+    __tablename__ = "scheduled_waves"
+
+    wave_id: Mapped[int] = mapped_column(
+        ForeignKey("waves.id", ondelete="CASCADE"), primary_key=True
+    )
+    planned_open: Mapped[date] = mapped_column(Date)
+    opened_on: Mapped[date] = mapped_column(Date)
+    units: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    reminders: Mapped[list[Any]] = mapped_column(JSON, default=list)
+
+
+class MailLog(Base):
+    """One mailing round of a wave: counts only. No address and no code is ever kept here."""
+
+    __tablename__ = "mail_log"
+    __table_args__ = (UniqueConstraint("wave_id", "kind", "round", name="wave_kind_round"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    wave_id: Mapped[int] = mapped_column(ForeignKey("waves.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(12))
+    round: Mapped[int] = mapped_column(Integer, default=0)
+    status: Mapped[str] = mapped_column(String(10))
+    sent_on: Mapped[date] = mapped_column(Date)
+    recipients: Mapped[int] = mapped_column(Integer, default=0)
+    sent: Mapped[int] = mapped_column(Integer, default=0)
+    failed: Mapped[int] = mapped_column(Integer, default=0)
+    error: Mapped[str] = mapped_column(String(200), default="")
+
+
+class MailAddress(Base):
+    """An address imported for sending invitations; deleted when the wave it served closes,
+    unless the staff council approved keeping the list (``keep_mail_addresses``)."""
+
+    __tablename__ = "mail_addresses"
+    __table_args__ = NO_ROWID
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    address: Mapped[str] = mapped_column(String(320), unique=True)
+    department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"), index=True)
+    language: Mapped[str] = mapped_column(String(2), default="de")
+    imported_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class MailTemplate(Base):
+    """HR's wording of the invitation or reminder in one language (else the shipped text)."""
+
+    __tablename__ = "mail_templates"
+
+    kind: Mapped[str] = mapped_column(String(12), primary_key=True)
+    language: Mapped[str] = mapped_column(String(2), primary_key=True)
+    subject: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    updated_by: Mapped[str] = mapped_column(String(100), default="")
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

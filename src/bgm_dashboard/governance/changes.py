@@ -95,6 +95,10 @@ def normalise(key: str, value: Any, bank: ItemBank) -> Any:
         if key == "public_depth" and number < 0:
             raise ValidationError("governance.negative_depth")
         return number
+    if key == "keep_mail_addresses":
+        if not isinstance(value, bool):
+            raise ValidationError("governance.not_yes_no", setting=key)
+        return value
     if key == "reported_depth":
         if value is None:
             return None

@@ -43,6 +43,8 @@ def format_setting(key: str, value: Any, bank: ItemBank, lang: str) -> str:
         return ", ".join(role_name(r, lang) for r in value) if value else t("setting.nobody", lang)
     if key == "public_depth":
         return t("setting.levels_down_to", lang, level=value)
+    if isinstance(value, bool):
+        return t("setting.yes" if value else "setting.no", lang)
     if isinstance(value, int | float):
         return number(value, lang, 0)
     return str(value)

@@ -23,6 +23,8 @@ class Governance:
     reported_depth: int | None
     comment_roles: tuple[str, ...]
     public_depth: int
+    keep_mail_addresses: bool = False
+    """Keep imported mail addresses after a wave's mailing (else deleted at its close)."""
 
     def as_dict(self) -> dict[str, Any]:
         return {f.name: getattr(self, f.name) for f in fields(self)}
@@ -36,6 +38,7 @@ KEYS = (
     "reported_depth",
     "comment_roles",
     "public_depth",
+    "keep_mail_addresses",
 )
 
 
@@ -49,6 +52,7 @@ def defaults(config: Settings | None = None) -> Governance:
         reported_depth=None,
         comment_roles=("hr",),
         public_depth=1,
+        keep_mail_addresses=False,
     )
 
 

@@ -16,7 +16,13 @@ from bgm_dashboard.db.models import ParticipationToken, Response, Wave
 from bgm_dashboard.governance.settings import current
 from bgm_dashboard.instrument.bank import ItemBank
 from bgm_dashboard.privacy.publication import publish_due
-from bgm_dashboard.survey.waves import close_wave, issue_tokens, open_wave, wave_for_period
+from bgm_dashboard.survey.waves import (
+    close_wave,
+    issue_tokens,
+    open_wave,
+    wave_for_period,
+    withdraw_tokens,
+)
 
 
 @dataclass(frozen=True)
@@ -112,3 +118,16 @@ def issue_tokens_as(session: Session, viewer: Viewer, period: str, count: int) -
     tokens = issue_tokens(session, wave, count)
     record(session, viewer.name, "wave_tokens", period, {"count": count})
     return tokens
+
+
+def withdraw_tokens_as(session: Session, viewer: Viewer, period: str) -> int:
+    """HR withdraws the unspent codes of an open wave (confirmed on the page)."""
+    require(viewer, "hr")
+    wave = wave_for_period(session, period)
+    if wave is None:
+        from bgm_dashboard.errors import ValidationError
+
+        raise ValidationError("wave.unknown", period=period)
+    count = withdraw_tokens(session, wave)
+    record(session, viewer.name, "wave_tokens_withdrawn", period, {"count": count})
+    return count

@@ -121,11 +121,27 @@ def issue_tokens(session: Session, wave: Wave, count: int) -> list[str]:
     for _ in range(count):
         raw = "".join(secrets.choice(TOKEN_ALPHABET) for _ in range(TOKEN_LENGTH))
         tokens.append("-".join(raw[i : i + 4] for i in range(0, TOKEN_LENGTH, 4)))
-    session.add_all(ParticipationToken(token_hash=token_hash(t), wave_id=wave.id) for t in tokens)
+    # stored in hash order, so that storage order says nothing about the order handed out
+    hashes = sorted(token_hash(t) for t in tokens)
+    session.add_all(ParticipationToken(token_hash=h, wave_id=wave.id) for h in hashes)
     wave.access = ACCESS_TOKENS
     wave.tokens_issued += count
     session.flush()
     return tokens
+
+
+def withdraw_tokens(session: Session, wave: Wave) -> int:
+    """Withdraw every unspent code of an open wave (lost letters, a mailing gone astray): who
+    holds one can no longer answer. Returns how many were withdrawn."""
+    if wave.status != OPEN:
+        raise ValidationError("wave.not_open", period=wave.period)
+    result = session.execute(
+        delete(ParticipationToken).where(ParticipationToken.wave_id == wave.id)
+    )
+    count = int(result.rowcount or 0)  # type: ignore[attr-defined]
+    wave.tokens_issued -= count
+    session.flush()
+    return count
 
 
 def spend_token(session: Session, wave: Wave, token: str | None) -> None:

@@ -63,6 +63,13 @@ HR_PAGES = [
         frozenset({"hr", "council"}),
         "nav.section_results",
     ),
+    PageSpec(
+        "pages/pulse.py",
+        "nav.pulse",
+        ":material/event_repeat:",
+        frozenset({"hr", "council"}),
+        "nav.section_results",
+    ),
 ]
 ANALYTICS_PAGES: list[PageSpec] = [
     PageSpec(
