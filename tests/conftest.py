@@ -32,6 +32,16 @@ def _postgres_schema_url(schema: str) -> str:
     return url.render_as_string(hide_password=False)
 
 
+@pytest.fixture(autouse=True)
+def fresh_login_limiter() -> Iterator[None]:
+    """Each test starts with the app's login limiter empty, as after a restart: attempts
+    counted in one test must not throttle the next (the limiter is per process)."""
+    from bgm_dashboard.auth.ratelimit import LIMITER
+
+    LIMITER.forget()
+    yield
+
+
 @pytest.fixture(params=BACKENDS)
 def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """A fresh, empty database: a SQLite file, or a new PostgreSQL schema dropped afterwards."""

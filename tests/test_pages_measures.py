@@ -5,6 +5,7 @@ unit below the public level."""
 
 from __future__ import annotations
 
+import re
 import shutil
 from collections.abc import Iterator
 from dataclasses import replace
@@ -29,6 +30,7 @@ from bgm_dashboard.interventions.plans import PlanInput, all_plans, create_plan
 from bgm_dashboard.interventions.recommend import by_unit, reason
 from bgm_dashboard.settings import load_settings
 from bgm_dashboard.ui.navigation import pages_for
+from bgm_dashboard.ui.plain import WORD_JOINER
 from tests.conftest import ROOT
 from tests.interventions_helpers import HR, group_scores, raw_scores, released
 
@@ -70,6 +72,7 @@ def open_page(at: AppTest, page: str, viewer: Viewer | None) -> AppTest:
 
 
 def texts(at: AppTest) -> str:
+    """What the reader sees: Markdown escapes (``plain``) and invisible word joiners removed."""
     parts: list[str] = []
     for kind in (
         "title",
@@ -83,9 +86,10 @@ def texts(at: AppTest) -> str:
     ):
         parts.extend(str(e.value) for e in getattr(at, kind))
     parts.extend(str(m.value) for m in at.metric)
+    shown = [re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", p).replace(WORD_JOINER, "") for p in parts]
     for frame in at.dataframe:
-        parts.append(pd.DataFrame(frame.value).to_string())
-    return "\n".join(parts)
+        shown.append(pd.DataFrame(frame.value).to_string())
+    return "\n".join(shown)
 
 
 def plans_in(url: str) -> dict[str, ActionPlan]:

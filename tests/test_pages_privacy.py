@@ -101,7 +101,8 @@ def test_hr_opens_issues_codes_and_closes_a_wave(
     at.run()
     at.switch_page("pages/waves.py").run()
     assert not at.exception
-    at.text_input(key="wave_month").set_value("2026-12")
+    at.selectbox(key="wave_month_year").set_value(2026)
+    at.get("button_group")[0].set_value(12)  # the month picker: Dez.
     at.radio(key="wave_access").set_value("tokens")
     at.button(key="wave_open").click().run()
     assert not at.exception
@@ -112,6 +113,7 @@ def test_hr_opens_issues_codes_and_closes_a_wave(
     issued = at.session_state["issued_tokens"]
     assert issued[0] == "2026-12" and len(issued[1]) == 7
     at.button(key="wave_close").click().run()
+    at.button(key="wave_close_confirm").click().run()  # closing asks first
     ctx = make_context(replace(load_settings({}), database_url=demo_copy))
     with ctx.read() as session:
         wave = session.scalars(select(Wave).where(Wave.period == "2026-12")).one()

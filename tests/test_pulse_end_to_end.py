@@ -61,7 +61,7 @@ def demo_ctx(db_url: str, demo_db: str, tmp_path: Path) -> Context:
         copy = tmp_path / "demo.sqlite3"
         shutil.copy(Path(demo_db.removeprefix("sqlite:///")), copy)
         db_url = f"sqlite:///{copy}"
-    ctx = make_context(replace(load_settings({}), database_url=db_url))
+    ctx = make_context(replace(load_settings({"BGM_ENV": "demo"}), database_url=db_url))
     if not db_url.startswith("sqlite"):
         seed_demo(ctx, folder=SAMPLE, today=date(2026, 11, 26))
     return ctx

@@ -68,6 +68,12 @@ class LoginLimiter:
             self._all.append(now)
             return True
 
+    def forget(self) -> None:
+        """Drop every counted attempt (a restart does the same; tests start from here)."""
+        with self._lock:
+            self._names.clear()
+            self._all.clear()
+
     def _prune(self, now: float) -> None:
         for key in list(self._names):
             self._expire(self._names[key], now - self.name_window)
