@@ -37,15 +37,13 @@ for section in (
     "who",
     "council",
 ):
-    st.subheader(tr(f"anonymity.{section}_title"))
-    st.write(
-        tr(
-            f"anonymity.{section}_text",
-            k=rules.min_group_size,
-            kc=rules.comment_min_group_size,
-            d=rules.difference_min,
-        )
-    )
+    limits = {
+        "k": rules.min_group_size,
+        "kc": rules.comment_min_group_size,
+        "d": rules.difference_min,
+    }
+    st.subheader(tr(f"anonymity.{section}_title", **limits))
+    st.write(tr(f"anonymity.{section}_text", **limits))
 
 if publications:
     last = publications[-1]

@@ -8,7 +8,7 @@ import math
 import streamlit as st
 
 from bgm_dashboard.analytics.administration import administration_view
-from bgm_dashboard.formatting import number, period, signed
+from bgm_dashboard.formatting import arrow, number, period, signed
 from bgm_dashboard.governance.settings import current
 from bgm_dashboard.ui.audit import log_view
 from bgm_dashboard.ui.charts import digits_for, trend_figure
@@ -46,8 +46,6 @@ for i, row in enumerate(view):
         box.metric(title, tr("ui.suppressed_short", k=k), border=True)
         continue
     delta = None if math.isnan(row.diff) else signed(row.diff, lang(), digits)
-    rising = not math.isnan(row.diff) and round(row.diff, digits) > 0
-    falling = not math.isnan(row.diff) and round(row.diff, digits) < 0
     box.metric(
         title,
         number(row.value, lang(), digits),
@@ -58,7 +56,7 @@ for i, row in enumerate(view):
         else "red"
         if row.verdict == "worse"
         else "gray",
-        delta_arrow="up" if rising else "down" if falling else "off",
+        delta_arrow=arrow(None if math.isnan(row.diff) else row.diff, digits),
         delta_description=tr("leadership.vs_previous") if delta else None,
         chart_data=[v for _, v in row.history] or None,
         help=tr(

@@ -48,6 +48,7 @@ TAB_KEY = "mp_tab"
 ENTRY_KEY = "mp_new_entry"
 UNITS_KEY = "mp_new_units"
 
+# The bilingual texts of an own catalogue entry: (field, label key, multi-line).
 TEXT_FIELDS = (
     ("title", "title", False),
     ("description", "desc", True),
@@ -55,7 +56,6 @@ TEXT_FIELDS = (
     ("duration", "duration", False),
     ("evaluation", "eval", True),
 )
-"""The bilingual texts of an own catalogue entry: (field, label key, multi-line)."""
 
 viewer = require_roles("hr")
 ctx = app_context()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from bgm_dashboard.formatting import day, number, period, signed
+from bgm_dashboard.formatting import arrow, day, number, period, signed
 from bgm_dashboard.governance.settings import current
 from bgm_dashboard.indicators.moments import RESPONSES
 from bgm_dashboard.interventions.board import (
@@ -69,6 +69,9 @@ else:
             bank.scale(result.indicator).title[lang()],
             number(result.value, lang(), digits),
             delta=signed(result.change, lang(), digits) if result.change is not None else None,
+            # the arrow follows the sign; no colour: a change of a few points may be chance
+            delta_arrow=arrow(result.change, digits),
+            delta_color="gray",
             help=bank.scale(result.indicator).description[lang()],
         )
     st.caption(tr("yousaid.said_caption", k=governance.min_group_size))

@@ -297,3 +297,21 @@ def test_hr_adds_an_own_catalogue_entry(writable: str, monkeypatch: pytest.Monke
     assert "Gesundheitstag im Bauhof · eigener Eintrag" in [e.label for e in at.expander]
     entry_options = at.selectbox(key="mp_new_entry").options
     assert "Gesundheitstag im Bauhof" in entry_options
+
+
+def test_staff_page_arrows_follow_the_sign_of_the_change(
+    demo_db: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """ "Ihr habt gesagt": a fall (−4) gets a down arrow, ±0 none, a rise an up arrow; no
+    green or red, since a change of a few points may be chance."""
+    at = open_page(start_app(demo_db, monkeypatch), "pages/results.py", None)
+    metrics = [m.proto for m in at.metric if m.proto.delta]
+    assert metrics, "the page shows changes"
+    seen = set()
+    for m in metrics:
+        sign = m.delta[0]
+        expected = {"+": "UP", "−": "DOWN", "±": "NONE"}[sign]
+        assert type(m).MetricDirection.Name(m.direction) == expected, (m.label, m.delta)
+        assert type(m).MetricColor.Name(m.color) == "GRAY"
+        seen.add(sign)
+    assert "−" in seen, "the demo unit has a fall to check"

@@ -4,6 +4,7 @@ the one-submission-per-session rule, languages and participation codes."""
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select
@@ -134,3 +135,30 @@ def test_no_open_wave_says_so(ctx: Context, monkeypatch: pytest.MonkeyPatch) -> 
     at = survey(ctx, monkeypatch)
     assert "keine Befragung geöffnet" in " ".join(i.value for i in at.info)
     assert not at.radio
+
+
+def switch(at: AppTest, where: str) -> Any:
+    return next(w for w in at.get("button_group") if w.key == f"lang_switch_{where}")
+
+
+def test_the_language_switch_on_the_page_turns_the_whole_page(
+    survey_ctx: Context, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On a phone the switch on the page is the only one visible: tapping English turns the
+    survey to English in the same run and it stays English; the sidebar switch turns it back
+    and the page's switch follows (one language per session, never two disagreeing switches;
+    the browser test checks the sidebar after a tap on the page's switch)."""
+    at = survey(survey_ctx, monkeypatch)
+    assert at.title[0].value.startswith("Kurzbefragung")
+    switch(at, "main").set_value("en").run()
+    assert not at.exception
+    assert at.title[0].value.startswith("Pulse survey"), at.title[0].value
+    assert "I have felt cheerful and in good spirits" in [r.label for r in at.radio]
+    assert switch(at, "main").value == "en"
+    at.run()  # any further run keeps English
+    assert at.title[0].value.startswith("Pulse survey")
+
+    fresh = survey(survey_ctx, monkeypatch)
+    switch(fresh, "sidebar").set_value("en").run()
+    assert fresh.title[0].value.startswith("Pulse survey")
+    assert switch(fresh, "main").value == "en"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from datetime import date, datetime
+from typing import Literal
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date as _format_date
@@ -37,6 +38,15 @@ def signed(value: float | None, lang: str = "de", digits: int = 1) -> str:
     if round(value, digits) == 0:
         return "±" + text
     return ("+" if value > 0 else "−") + text
+
+
+def arrow(value: float | None, digits: int = 1) -> Literal["up", "down", "off"]:
+    """The arrow beside a change, agreeing with its sign as ``signed`` writes it: ±0 has none.
+    (Streamlit cannot read the real minus sign "−" and would draw an up arrow.)"""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "off"
+    rounded = round(value, digits)
+    return "up" if rounded > 0 else "down" if rounded < 0 else "off"
 
 
 def percent(share: float | None, lang: str = "de", digits: int = 0) -> str:

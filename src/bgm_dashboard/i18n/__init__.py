@@ -36,7 +36,7 @@ def t(key: str, lang: str = DEFAULT_LANGUAGE, /, **params: Any) -> str:
     if entry is None:
         raise KeyError(f"no text for {key!r} in the catalogue")
     text = entry.get(lang) or entry[DEFAULT_LANGUAGE]
-    return text.format(**params) if params else text
+    return text.format(**params)  # a placeholder left unfilled is an error, never shown
 
 
 def has(key: str) -> bool:

@@ -25,17 +25,23 @@ def tr(key: str, /, **params: Any) -> str:
 
 
 def language_switch(*, where: str = "sidebar") -> None:
-    """A switch between Deutsch and English that keeps the rest of the session."""
-    current = lang()
+    """A switch between Deutsch and English that keeps the rest of the session. Every switch
+    shows the session's language (one source of truth) and a choice takes effect in the same
+    run, on the whole page, sidebar included."""
+    key = f"lang_switch_{where}"
+    st.session_state[key] = lang()
+
+    def chosen() -> None:
+        choice = st.session_state.get(key)
+        if choice in LANGUAGES:
+            st.session_state[KEY] = choice
+
     container = st.sidebar if where == "sidebar" else st
-    choice = container.segmented_control(
+    container.segmented_control(
         tr("ui.language"),
         options=list(LANGUAGES),
         format_func=lambda code: NAMES[code],
-        default=current,
-        key=f"lang_switch_{where}",
+        key=key,
+        on_change=chosen,
         label_visibility="collapsed",
     )
-    if choice and choice != current:
-        st.session_state[KEY] = choice
-        st.rerun()
