@@ -16,6 +16,7 @@ from bgm_dashboard.db.models import MailTemplate
 from bgm_dashboard.errors import ValidationError
 from bgm_dashboard.formatting import day, period
 from bgm_dashboard.i18n import LANGUAGES, t
+from bgm_dashboard.i18n import template as template_text
 
 KINDS = ("invitation", "reminder")
 PLACEHOLDERS = ("link", "month", "closes_on")
@@ -35,8 +36,8 @@ def shipped(kind: str, language: str) -> Template:
     return Template(
         kind,
         language,
-        t(f"pulse.mail_{kind}_subject", language),
-        t(f"pulse.mail_{kind}_body", language),
+        template_text(f"pulse.mail_{kind}_subject", language),
+        template_text(f"pulse.mail_{kind}_body", language),
         edited=False,
     )
 
