@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from bgm_dashboard.formatting import day
+from bgm_dashboard.formatting import day, period
 from bgm_dashboard.governance.settings import current
 from bgm_dashboard.privacy.gate import latest_publications
 from bgm_dashboard.ui.context import app_context
@@ -50,7 +50,7 @@ if publications:
     st.caption(
         tr(
             "anonymity.last_publication",
-            quarter=last.quarter,
+            quarter=period(last.quarter, lang()),
             date=day(last.published_at.date(), lang()),
             k=last.min_group_size,
         )

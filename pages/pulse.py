@@ -252,7 +252,7 @@ with st.expander(tr("pulse.templates_title"), expanded=False):
         key="tpl_lang",
     )
     current_tpl = templates[(kind, language)]
-    st.caption(tr("pulse.template_help", names=", ".join("{" + p + "}" for p in PLACEHOLDERS)))
+    st.caption(tr("pulse.template_help", names=", ".join("`{" + p + "}`" for p in PLACEHOLDERS)))
     if is_hr:
         with st.form(f"tpl_{kind}_{language}"):
             subject = st.text_input(

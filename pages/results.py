@@ -1,4 +1,4 @@
-"""Für alle Beschäftigten: "Ihr habt gesagt, wir haben getan" – per public unit the latest
+"""Für alle Beschäftigten: "Sie haben gesagt, wir haben gehandelt" – per public unit the latest
 results, the measures started there with their effect, and the good examples."""
 
 from __future__ import annotations

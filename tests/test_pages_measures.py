@@ -1,5 +1,5 @@
-"""The measures page as HR and the "Ihr habt gesagt, wir haben getan" page as staff, on the demo
-data, tried as a new user would: recommendations with reasons, a plan created, started and
+"""The measures page as HR and the "Sie haben gesagt, wir haben gehandelt" page as staff, on
+the demo data, tried as a new user would: recommendations with reasons, a plan created, started and
 evaluated, a good example published and exported; staff see the loop without a figure of a
 unit below the public level."""
 
@@ -239,7 +239,7 @@ def test_staff_page_shows_the_loop_within_the_public_levels(
 ) -> None:
     at = open_page(start_app(demo_db, monkeypatch), "pages/results.py", None)
     page = texts(at)
-    assert at.title[0].value == "Ihr habt gesagt, wir haben getan"
+    assert at.title[0].value == "Sie haben gesagt, wir haben gehandelt"
     figures = released(demo_db)
     public = set(figures.loc[figures["depth"] <= 1, "code"])
     options = {o.strip() for o in at.selectbox(key="res_unit").options}
@@ -302,7 +302,7 @@ def test_hr_adds_an_own_catalogue_entry(writable: str, monkeypatch: pytest.Monke
 def test_staff_page_arrows_follow_the_sign_of_the_change(
     demo_db: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """ "Ihr habt gesagt": a fall (−4) gets a down arrow, ±0 none, a rise an up arrow; no
+    """ "Sie haben gesagt": a fall (−4) gets a down arrow, ±0 none, a rise an up arrow; no
     green or red, since a change of a few points may be chance."""
     at = open_page(start_app(demo_db, monkeypatch), "pages/results.py", None)
     metrics = [m.proto for m in at.metric if m.proto.delta]

@@ -14,6 +14,7 @@ from babel.numbers import format_decimal, format_percent
 from bgm_dashboard.i18n import t
 from bgm_dashboard.periods import is_month, is_quarter, parse_month, parse_quarter
 
+MINUS = "\u2212"
 LOCALES = {"de": "de_DE", "en": "en_GB"}
 TIMEZONE = ZoneInfo("Europe/Berlin")
 """Times are stored in UTC and shown in the administration's local time."""
@@ -28,7 +29,12 @@ def number(value: float | int | None, lang: str = "de", digits: int = 1) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "–"
     pattern = "#,##0" + ("." + "0" * digits if digits > 0 else "")
-    return format_decimal(value, format=pattern, locale=locale(lang))
+    text = format_decimal(value, format=pattern, locale=locale(lang))
+    if not text.startswith("-"):
+        return text
+    # a real minus sign (U+2212), as typeset; a value that rounds to zero has no sign
+    digits_only = text[1:]
+    return digits_only if not any(ch in "123456789" for ch in digits_only) else MINUS + digits_only
 
 
 def signed(value: float | None, lang: str = "de", digits: int = 1) -> str:

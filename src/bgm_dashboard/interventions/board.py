@@ -1,4 +1,4 @@
-"""The "Ihr habt gesagt, wir haben getan" board for all staff: per public unit its latest
+"""The "Sie haben gesagt, wir haben gehandelt" board for all staff: per public unit its latest
 results, the measures started there with their effect, and the good examples.
 
 Figures come only from the viewer's own released figures (for staff: the public levels). A
