@@ -8,7 +8,7 @@ from bgm_dashboard.ui.auth import ensure_session, identity_sidebar
 from bgm_dashboard.ui.context import app_context
 from bgm_dashboard.ui.demo import demo_notice
 from bgm_dashboard.ui.lang import language_switch, tr
-from bgm_dashboard.ui.navigation import landing_page, pages_for
+from bgm_dashboard.ui.navigation import landing_page, menu, pages_for
 
 # an emoji, not a :material/…: icon: Streamlit fetches those favicons from fonts.gstatic.com,
 # handing every visitor's IP address to an outside server; an emoji favicon is drawn locally
@@ -19,9 +19,19 @@ viewer = ensure_session()
 specs = pages_for(viewer)
 landing = landing_page(viewer, specs)
 sections: dict[str, list[st.Page]] = {}
-for spec in specs:
+# every page is registered, so a bookmark or a typed address never meets Streamlit's English
+# "Page not found"; pages the session may not open are hidden from the menu and say in the
+# user's language that a login (or another role) is needed: each checks the role itself
+for spec, shown in menu(viewer):
     sections.setdefault(tr(spec.section_key), []).append(
-        st.Page(spec.path, title=tr(spec.title_key), icon=spec.icon, default=spec is landing)
+        st.Page(
+            spec.path,
+            title=tr(spec.title_key),
+            icon=spec.icon,
+            url_path=spec.url_path,
+            default=spec is landing,
+            visibility="visible" if shown else "hidden",
+        )
     )
 navigation = st.navigation(sections, expanded=True)
 language_switch()

@@ -21,9 +21,9 @@ from bgm_dashboard.i18n import t
 from bgm_dashboard.org.service import import_departments
 from bgm_dashboard.settings import load_settings
 from bgm_dashboard.survey.importer import import_responses
-from bgm_dashboard.ui.navigation import ALL_PAGES, PageSpec, pages_for
+from bgm_dashboard.ui.navigation import ALL_PAGES, PageSpec, menu, pages_for
 from tests.auth_helpers import app_test, figure_elements
-from tests.conftest import BACKENDS, POSTGRES_URL, REFERENCE, _postgres_schema_url
+from tests.conftest import BACKENDS, POSTGRES_URL, REFERENCE, ROOT, _postgres_schema_url
 
 ROLES = ("staff", "hr", "leadership", "council", "admin")
 
@@ -85,21 +85,31 @@ def test_every_page_is_meant_for_someone_and_staff_pages_carry_no_restriction() 
     assert len({spec.path for spec in ALL_PAGES}) == len(ALL_PAGES)
 
 
+def test_no_address_is_the_name_of_a_page_file() -> None:
+    """Streamlit runs a ``pages/`` file whose name is the address on its own, past app.py,
+    when the page is not in the menu: every address is a German word instead."""
+    stems = {p.stem for p in (ROOT / "pages").glob("*.py")}
+    paths = [spec.url_path for spec in ALL_PAGES]
+    assert len(set(paths)) == len(paths) and not set(paths) & stems
+
+
 @pytest.mark.parametrize("role", ROLES)
-def test_the_running_app_registers_only_the_offered_pages(
+def test_the_menu_shows_only_the_offered_pages_and_every_address_is_known(
     role: str, reference_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """A bookmark or typed address never meets Streamlit's English "Page not found": every
+    page is registered; the menu shows only the offered ones (the rest are hidden and refuse
+    in German, see below)."""
+    assert [s for s, shown in menu(viewer(role)) if shown] == [
+        s for s in ALL_PAGES if allowed(s, role)
+    ]
     at = app_test(reference_url, monkeypatch)
     if role != "staff":
         at.session_state["viewer"] = viewer(role)
     at.run()
     assert not at.exception, at.exception
     for spec in ALL_PAGES:
-        if allowed(spec, role):
-            at.switch_page(spec.path)  # registered: switching works
-        else:
-            with pytest.raises(ValueError, match="Could not find a navigation page"):
-                at.switch_page(spec.path)
+        at.switch_page(spec.path)  # registered: switching works
 
 
 REFUSED = [(spec, role) for spec, role in PAIRS if role not in spec.roles]
@@ -115,7 +125,8 @@ def test_a_page_opened_by_a_role_it_is_not_for_shows_nothing(
     at.switch_page(spec.path).run()  # before any run: the page file itself, past app.py
     assert not at.exception, at.exception
     assert not figure_elements(at), f"{spec.path} showed figures to {role}"
-    assert [w.value for w in at.warning] == [t("ui.login_required", "de")]
+    refusal = "ui.login_required" if role == "staff" else "ui.not_for_your_role"
+    assert [w.value for w in at.warning] == [t(refusal, "de")]
     numbers = [m.value for m in at.markdown if any(ch.isdigit() for ch in m.value)]
     assert not numbers, f"{spec.path} wrote numbers for {role}: {numbers}"
 
@@ -132,4 +143,5 @@ def test_a_page_runs_for_every_role_it_is_offered_to(
         at.session_state["viewer"] = viewer(role)
     at.switch_page(spec.path).run()
     assert not at.exception, at.exception
-    assert t("ui.login_required", "de") not in [w.value for w in at.warning]
+    refusals = {t("ui.login_required", "de"), t("ui.not_for_your_role", "de")}
+    assert not refusals & {w.value for w in at.warning}

@@ -13,6 +13,10 @@ def require_roles(*roles: str) -> Viewer:
     """Stop the page unless the session's viewer holds one of ``roles``."""
     viewer = current_viewer()
     if not viewer.has(*roles):
-        st.warning(tr("ui.login_required"))
+        if viewer.is_staff_only:
+            st.warning(tr("ui.login_required"))
+            st.page_link("pages/login.py", label=tr("nav.login"), icon=":material/login:")
+        else:
+            st.warning(tr("ui.not_for_your_role"))
         st.stop()
     return viewer

@@ -21,11 +21,40 @@ class PageSpec:
     anonymous_only: bool = False
     """Offered only to sessions nobody has logged in to (the login page)."""
 
+    @property
+    def url_path(self) -> str:
+        """The page's address: a German word, never the file's name — Streamlit would run a
+        ``pages/`` file named like the address on its own, past ``app.py`` (its old
+        multipage mode), with a raw file list for a menu."""
+        return URL_PATHS[self.path.removeprefix("pages/").removesuffix(".py")]
+
     def offered_to(self, viewer: Viewer) -> bool:
         if self.anonymous_only and not viewer.is_staff_only:
             return False
         return viewer.has(*self.roles)
 
+
+URL_PATHS = {
+    "survey": "befragung",
+    "anonymity": "anonymitaet",
+    "login": "anmelden",
+    "results": "ergebnisse",
+    "overview": "uebersicht",
+    "comments": "kommentare",
+    "unit": "bereich",
+    "indicators": "indikatoren",
+    "participation": "beteiligung",
+    "crises": "krisen",
+    "drivers": "zusammenhaenge",
+    "leadership": "verwaltungsleitung",
+    "measures": "massnahmen",
+    "pulse": "rhythmus",
+    "waves": "befragungswellen",
+    "governance": "einstellungen",
+    "disclosure": "offenlegung",
+    "audit": "protokoll",
+    "accounts": "konten",
+}
 
 ANY = frozenset({"staff", "hr", "leadership", "council", "admin"})
 FIGURES = frozenset({"hr", "leadership", "council"})
@@ -167,6 +196,13 @@ ALL_PAGES = [
 def pages_for(viewer: Viewer) -> list[PageSpec]:
     """The pages this viewer may open, in menu order."""
     return [p for p in ALL_PAGES if p.offered_to(viewer)]
+
+
+def menu(viewer: Viewer) -> list[tuple[PageSpec, bool]]:
+    """Every page with whether the menu shows it to this viewer. All are registered, so a
+    bookmark or a typed address reaches the page, which then checks the role itself."""
+    offered = pages_for(viewer)
+    return [(p, p in offered) for p in ALL_PAGES]
 
 
 def landing_page(viewer: Viewer, pages: list[PageSpec]) -> PageSpec | None:
