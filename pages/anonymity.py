@@ -31,13 +31,25 @@ for section in (
     "merged",
     "subtraction",
     "time",
+    "access",
     "tokens",
     "comments",
     "demographics",
+    "disk",
     "who",
     "council",
 ):
     st.subheader(tr(f"anonymity.{section}_title"))
+    if section == "access":
+        # how strong "one answer per person" is depends on the council's decision
+        st.write(
+            tr(
+                "anonymity.access_text_link"
+                if rules.open_link_allowed
+                else "anonymity.access_text_codes"
+            )
+        )
+        continue
     st.write(
         tr(
             f"anonymity.{section}_text",

@@ -9,6 +9,7 @@ import streamlit as st
 from sqlalchemy.orm import Session
 
 from bgm_dashboard.formatting import day, number, period
+from bgm_dashboard.governance.settings import current
 from bgm_dashboard.periods import month_of
 from bgm_dashboard.survey.management import (
     close_wave_as,
@@ -32,6 +33,7 @@ show_flash()
 
 with ctx.read() as session:
     rows = wave_rows(session, viewer)
+    link_allowed = current(session, ctx.settings).open_link_allowed
 table = pd.DataFrame(
     [
         {
@@ -66,13 +68,15 @@ with st.form("open_wave"):
         years=range(today.year - 1, today.year + 3),
     )
     title = st.text_input(tr("waves.wave_title"), key="wave_title")
+    # participation codes first (the default); an open link only with the council's approval
     access = st.radio(
         tr("waves.access"),
-        ["link", "tokens"],
+        ["tokens", "link"] if link_allowed else ["tokens"],
         horizontal=True,
         key="wave_access",
         format_func=lambda a: tr(f"waves.access_{a}"),
     )
+    st.caption(tr("waves.link_weaker" if link_allowed else "waves.link_not_allowed"))
     closes = st.date_input(
         tr("waves.closes_on"), value=None, key="wave_closes", format="DD.MM.YYYY"
     )

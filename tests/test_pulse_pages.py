@@ -20,6 +20,7 @@ from bgm_dashboard.periods import month_of
 from bgm_dashboard.pulse.schedule import load_plan
 from bgm_dashboard.survey.waves import issue_tokens, open_wave
 from tests.auth_helpers import app_test
+from tests.ballot_helpers import allow_open_link
 from tests.conftest import REFERENCE
 
 HR = Viewer("hr.mueller", frozenset({"hr"}))
@@ -32,7 +33,8 @@ MONTH = month_of(date.today())
 def page_ctx(ctx: Context) -> Context:
     with ctx.write() as session:
         import_departments(session, REFERENCE / "departments.csv")
-        open_wave(session, MONTH, indicators=["who5"])
+        allow_open_link(session, ctx.bank)  # these tests switch an open-link wave to codes
+        open_wave(session, MONTH, indicators=["who5"], access="link")
     return ctx
 
 

@@ -52,6 +52,12 @@ def register(sub: Any) -> None:
     w_open.add_argument("period", help="month, e.g. 2026-11")
     w_open.add_argument("--title", default="")
     w_open.add_argument("--closes-on", type=date.fromisoformat, default=None)
+    w_open.add_argument(
+        "--access",
+        choices=("tokens", "link"),
+        default="tokens",
+        help="participation codes (default); an open link needs the staff council's approval",
+    )
     wave_sub.add_parser("close").add_argument("period")
     w_tokens = wave_sub.add_parser("tokens")
     w_tokens.add_argument("period")
@@ -138,8 +144,9 @@ def _wave(ctx: Context, args: argparse.Namespace, lang: str) -> None:
                 indicators=list(ctx.bank.indicator_codes),
                 title=args.title,
                 closes_on=args.closes_on,
+                access=args.access,
             )
-            record(session, "cli", "wave_open", args.period)
+            record(session, "cli", "wave_open", args.period, {"access": args.access})
             print(t("cli.wave_opened", lang, period=args.period))
             return
         wave = wave_for_period(session, args.period)

@@ -17,6 +17,7 @@ from bgm_dashboard.governance.settings import current
 from bgm_dashboard.instrument.bank import ItemBank
 from bgm_dashboard.privacy.publication import publish_due
 from bgm_dashboard.survey.waves import (
+    ACCESS_TOKENS,
     close_wave,
     issue_tokens,
     open_wave,
@@ -73,7 +74,7 @@ def open_wave_as(
     period: str,
     *,
     title: str = "",
-    access: str = "link",
+    access: str = ACCESS_TOKENS,
     closes_on: date | None = None,
     indicators: list[str] | None = None,
 ) -> Wave:

@@ -24,6 +24,7 @@ from bgm_dashboard.db.models import (
     Wave,
 )
 from bgm_dashboard.errors import ValidationError
+from bgm_dashboard.governance.settings import current
 from bgm_dashboard.periods import PeriodError, parse_month, quarter_of
 
 OPEN = "open"
@@ -50,16 +51,18 @@ def open_wave(
     *,
     indicators: Sequence[str],
     title: str = "",
-    access: str = ACCESS_LINK,
+    access: str = ACCESS_TOKENS,
     closes_on: date | None = None,
 ) -> Wave:
-    """Open the pulse wave of a month (one wave per month)."""
+    """Open the pulse wave of a month (one wave per month). Participation codes by default;
+    an open link only while the staff council has approved it (``open_link_allowed``)."""
     try:
         parse_month(period)
     except PeriodError:
         raise ValidationError("wave.bad_period", period=period) from None
     if access not in (ACCESS_LINK, ACCESS_TOKENS):
         raise ValidationError("wave.bad_access", access=access)
+    require_link_approval(session, access)
     if wave_for_period(session, period) is not None:
         raise ValidationError("wave.exists", period=period)
     if quarter_published(session, quarter_of(period)):
@@ -76,6 +79,13 @@ def open_wave(
     session.add(wave)
     session.flush()
     return wave
+
+
+def require_link_approval(session: Session, access: str) -> None:
+    """An open link lets one person answer more than once (padding a small unit over the
+    minimum group size): allowed only by the staff council's four-eyes approval."""
+    if access == ACCESS_LINK and not current(session).open_link_allowed:
+        raise ValidationError("wave.link_needs_approval")
 
 
 def quarter_published(session: Session, quarter: str) -> bool:
