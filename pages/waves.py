@@ -11,6 +11,8 @@ from sqlalchemy.orm import Session
 from bgm_dashboard.formatting import day, number, period
 from bgm_dashboard.governance.settings import current
 from bgm_dashboard.periods import month_of
+from bgm_dashboard.privacy.overfull import held_text
+from bgm_dashboard.privacy.publication import held_quarters
 from bgm_dashboard.survey.management import (
     close_wave_as,
     issue_tokens_as,
@@ -24,6 +26,7 @@ from bgm_dashboard.ui.context import app_context
 from bgm_dashboard.ui.guard import require_roles
 from bgm_dashboard.ui.lang import lang, tr
 from bgm_dashboard.ui.month_picker import month_picker
+from bgm_dashboard.ui.plain import plain
 
 viewer = require_roles("hr", "council")
 ctx = app_context()
@@ -34,6 +37,10 @@ show_flash()
 with ctx.read() as session:
     rows = wave_rows(session, viewer)
     link_allowed = current(session, ctx.settings).open_link_allowed
+    held = held_quarters(session, date.today())
+for quarter, units in held.items():
+    # more answers than staff: the quarter is not published until HR and the council act
+    st.warning(plain(held_text(quarter, units, lang())), icon="⚠️")
 table = pd.DataFrame(
     [
         {

@@ -17,7 +17,8 @@ from bgm_dashboard.exports.tables import FORMATS, table_bytes
 from bgm_dashboard.governance.settings import current
 from bgm_dashboard.i18n import t
 from bgm_dashboard.org.service import import_departments
-from bgm_dashboard.privacy.publication import republish
+from bgm_dashboard.privacy.overfull import held_text
+from bgm_dashboard.privacy.publication import held_quarters, republish
 from bgm_dashboard.survey.importer import import_responses
 from bgm_dashboard.survey.waves import close_wave, issue_tokens, open_wave, wave_for_period
 
@@ -109,7 +110,10 @@ def handle(ctx: Context, args: argparse.Namespace, lang: str) -> None:
             record(
                 session, "cli", "publish", ", ".join(published), {"republish": bool(args.republish)}
             )
+            held = held_quarters(session, date.today())
         print(t("cli.published", lang, quarters=", ".join(published) or "–"))
+        for quarter, units in held.items():
+            print(held_text(quarter, units, lang))
     elif args.command == "wave":
         _wave(ctx, args, lang)
 
@@ -159,6 +163,8 @@ def _wave(ctx: Context, args: argparse.Namespace, lang: str) -> None:
             print(t("cli.wave_closed", lang, period=args.period))
             if published:
                 print(t("cli.published", lang, quarters=", ".join(published)))
+            for quarter, units in held_quarters(session, date.today()).items():
+                print(held_text(quarter, units, lang))
         else:
             tokens = issue_tokens(session, wave, args.count)
             args.output.write_text("token\n" + "\n".join(tokens) + "\n", encoding="utf-8")
