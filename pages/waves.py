@@ -13,6 +13,7 @@ from bgm_dashboard.governance.settings import current
 from bgm_dashboard.periods import month_of
 from bgm_dashboard.privacy.overfull import held_text
 from bgm_dashboard.privacy.publication import held_quarters
+from bgm_dashboard.survey.livecounts import band_text
 from bgm_dashboard.survey.management import (
     close_wave_as,
     issue_tokens_as,
@@ -34,9 +35,10 @@ st.title(tr("waves.title"))
 st.caption(tr("waves.caption"))
 show_flash()
 
-with ctx.read() as session:
+with ctx.write() as session:  # a write: keeps the day's snapshot of a running wave's counts
     rows = wave_rows(session, viewer)
-    link_allowed = current(session, ctx.settings).open_link_allowed
+    rules = current(session, ctx.settings)
+    link_allowed = rules.open_link_allowed
     held = held_quarters(session, date.today())
 for quarter, units in held.items():
     # more answers than staff: the quarter is not published until HR and the council act
@@ -48,17 +50,17 @@ table = pd.DataFrame(
             tr("waves.col_status"): tr(f"waves.status_{r.status}"),
             tr("waves.col_access"): tr(f"waves.access_{r.access}"),
             tr("waves.col_closes"): day(r.closes_on, lang()),
-            tr("waves.col_tokens"): f"{r.tokens_issued - r.tokens_unspent} / {r.tokens_issued}"
+            tr("waves.col_tokens"): band_text(r.codes_used, rules.min_group_size, lang())
+            + f" / {number(r.tokens_issued, lang(), 0)}"
             if r.tokens_issued
             else "–",
-            tr("waves.col_responses"): number(r.responses, lang(), 0)
-            if r.responses is not None
-            else tr("ui.suppressed", k=ctx.settings.min_group_size),
+            tr("waves.col_responses"): band_text(r.responses, rules.min_group_size, lang()),
         }
         for r in rows
     ]
 )
 st.dataframe(table, hide_index=True, width="stretch")
+st.caption(tr("waves.counts_caption", k=rules.min_group_size))
 
 if not viewer.has("hr"):
     st.stop()
@@ -144,17 +146,17 @@ if open_rows:
             key="tokens_download",
             on_click="ignore",
         )
-    unspent = row.tokens_unspent
+    # no exact number of unused codes: issued minus unused would be a live count below k
     confirm_button(
         tr("waves.withdraw_button"),
         key="tokens_withdraw",
         title=tr("confirm.withdraw_title"),
-        consequence=tr("confirm.withdraw_consequence", count=unspent, period=shown),
+        consequence=tr("waves.withdraw_consequence_banded", period=shown),
         confirm_label=tr("confirm.withdraw_confirm"),
         action=lambda s: withdraw_tokens_as(s, viewer, chosen),
-        done=lambda n: tr("waves.withdrawn", count=n),
+        done=lambda _: tr("waves.withdrawn_banded"),
         container=left,
-        disabled=unspent == 0,
+        disabled=row.tokens_issued == 0,
     )
 
     def close(session: Session) -> list[str]:

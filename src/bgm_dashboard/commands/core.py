@@ -11,6 +11,7 @@ from typing import Any
 from bgm_dashboard.auth.audit import record
 from bgm_dashboard.auth.viewer import SYSTEM
 from bgm_dashboard.context import Context
+from bgm_dashboard.db.compaction import compact
 from bgm_dashboard.errors import UserError
 from bgm_dashboard.exports.indicators import indicator_table
 from bgm_dashboard.exports.tables import FORMATS, table_bytes
@@ -20,6 +21,8 @@ from bgm_dashboard.org.service import import_departments
 from bgm_dashboard.privacy.overfull import held_text
 from bgm_dashboard.privacy.publication import held_quarters, republish
 from bgm_dashboard.survey.importer import import_responses
+from bgm_dashboard.survey.livecounts import band_text
+from bgm_dashboard.survey.management import wave_rows
 from bgm_dashboard.survey.waves import close_wave, issue_tokens, open_wave, wave_for_period
 
 NAMES = ("init", "seed-demo", "import", "export", "publish", "wave")
@@ -60,6 +63,10 @@ def register(sub: Any) -> None:
         help="participation codes (default); an open link needs the staff council's approval",
     )
     wave_sub.add_parser("close").add_argument("period")
+    wave_sub.add_parser("list", help="waves with their counts as they may be shown")
+    wave_sub.add_parser(
+        "compact", help="rebuild the database files after a close (run as the table owner)"
+    )
     w_tokens = wave_sub.add_parser("tokens")
     w_tokens.add_argument("period")
     w_tokens.add_argument("--count", type=int, required=True)
@@ -139,7 +146,36 @@ def _import(ctx: Context, args: argparse.Namespace, lang: str) -> None:
             print(t("cli.published", lang, quarters=", ".join(published)))
 
 
+def _wave_list(ctx: Context, lang: str) -> None:
+    """The waves page's table for the terminal: counts only as ranges, none below k."""
+    with ctx.write() as session:
+        rows = wave_rows(session, SYSTEM)
+        k = current(session, ctx.settings).min_group_size
+    print(t("cli.wave_list_header", lang))
+    for r in rows:
+        used = f"{band_text(r.codes_used, k, lang)} / {r.tokens_issued}" if r.tokens_issued else "–"
+        print(
+            " | ".join(
+                [
+                    r.period,
+                    t(f"waves.status_{r.status}", lang),
+                    t(f"waves.access_{r.access}", lang),
+                    band_text(r.responses, k, lang),
+                    used,
+                ]
+            )
+        )
+
+
 def _wave(ctx: Context, args: argparse.Namespace, lang: str) -> None:
+    if args.action == "list":
+        _wave_list(ctx, lang)
+        return
+    if args.action == "compact":
+        if not compact(ctx.engine):
+            raise UserError("cli.compact_refused")
+        print(t("cli.compacted", lang))
+        return
     with ctx.write() as session:
         if args.action == "open":
             open_wave(
