@@ -8,6 +8,7 @@ import pandas as pd
 import streamlit as st
 from sqlalchemy.orm import Session
 
+from bgm_dashboard.db.compaction import compaction_pending
 from bgm_dashboard.formatting import day, number, period
 from bgm_dashboard.governance.settings import current
 from bgm_dashboard.periods import month_of
@@ -40,6 +41,10 @@ with ctx.write() as session:  # a write: keeps the day's snapshot of a running w
     rules = current(session, ctx.settings)
     link_allowed = rules.open_link_allowed
     held = held_quarters(session, date.today())
+    not_compacted = compaction_pending(session)
+if not_compacted:
+    # the app's database role could not rebuild the files after a close (docs/operations.md)
+    st.warning(tr("waves.compaction_pending"), icon="⚠️")
 for quarter, units in held.items():
     # more answers than staff: the quarter is not published until HR and the council act
     st.warning(plain(held_text(quarter, units, lang())), icon="⚠️")
