@@ -31,9 +31,11 @@ for section in (
     "merged",
     "subtraction",
     "time",
+    "access",
     "tokens",
     "comments",
     "demographics",
+    "disk",
     "who",
     "council",
 ):
@@ -43,6 +45,11 @@ for section in (
         "d": rules.difference_min,
     }
     st.subheader(tr(f"anonymity.{section}_title", **limits))
+    if section == "access":
+        # how strong "one answer per person" is depends on the council's decision
+        access = "link" if rules.open_link_allowed else "codes"
+        st.write(tr(f"anonymity.access_text_{access}", **limits))
+        continue
     st.write(tr(f"anonymity.{section}_text", **limits))
 
 if publications:

@@ -147,14 +147,15 @@ if viewer.has(*PROPOSER_ROLES):
                 key="gov_value_indicators",
                 placeholder=tr("governance.pick_indicators"),
             )
-    elif key == "keep_mail_addresses":
+    elif key in ("keep_mail_addresses", "open_link_allowed"):
+        yes_no_key = key
         value = st.radio(
             tr("governance.new_value"),
             [False, True],
             index=int(bool(now_value)),
-            format_func=lambda v: show("keep_mail_addresses", v),
+            format_func=lambda v: show(yes_no_key, v),
             horizontal=True,
-            key="gov_value_keep_addresses",
+            key=f"gov_value_{key}",
         )
     else:
         value = st.multiselect(

@@ -8,8 +8,13 @@ import pandas as pd
 import streamlit as st
 from sqlalchemy.orm import Session
 
+from bgm_dashboard.db.compaction import compaction_pending
 from bgm_dashboard.formatting import day, number, period
+from bgm_dashboard.governance.settings import current
 from bgm_dashboard.periods import month_of
+from bgm_dashboard.privacy.overfull import held_text
+from bgm_dashboard.privacy.publication import held_quarters
+from bgm_dashboard.survey.livecounts import band_text
 from bgm_dashboard.survey.management import (
     close_wave_as,
     issue_tokens_as,
@@ -23,6 +28,7 @@ from bgm_dashboard.ui.context import app_context
 from bgm_dashboard.ui.guard import require_roles
 from bgm_dashboard.ui.lang import lang, tr
 from bgm_dashboard.ui.month_picker import month_picker
+from bgm_dashboard.ui.plain import plain
 
 viewer = require_roles("hr", "council")
 ctx = app_context()
@@ -30,8 +36,18 @@ st.title(tr("waves.title"))
 st.caption(tr("waves.caption"))
 show_flash()
 
-with ctx.read() as session:
+with ctx.write() as session:  # a write: keeps the day's snapshot of a running wave's counts
     rows = wave_rows(session, viewer)
+    rules = current(session, ctx.settings)
+    link_allowed = rules.open_link_allowed
+    held = held_quarters(session, date.today())
+    not_compacted = compaction_pending(session)
+if not_compacted:
+    # the app's database role could not rebuild the files after a close (docs/operations.md)
+    st.warning(tr("waves.compaction_pending"), icon="⚠️")
+for quarter, units in held.items():
+    # more answers than staff: the quarter is not published until HR and the council act
+    st.warning(plain(held_text(quarter, units, lang())), icon="⚠️")
 table = pd.DataFrame(
     [
         {
@@ -39,17 +55,17 @@ table = pd.DataFrame(
             tr("waves.col_status"): tr(f"waves.status_{r.status}"),
             tr("waves.col_access"): tr(f"waves.access_{r.access}"),
             tr("waves.col_closes"): day(r.closes_on, lang()),
-            tr("waves.col_tokens"): f"{r.tokens_issued - r.tokens_unspent} / {r.tokens_issued}"
+            tr("waves.col_tokens"): band_text(r.codes_used, rules.min_group_size, lang())
+            + f" / {number(r.tokens_issued, lang(), 0)}"
             if r.tokens_issued
             else "–",
-            tr("waves.col_responses"): number(r.responses, lang(), 0)
-            if r.responses is not None
-            else tr("ui.suppressed", k=ctx.settings.min_group_size),
+            tr("waves.col_responses"): band_text(r.responses, rules.min_group_size, lang()),
         }
         for r in rows
     ]
 )
 st.dataframe(table, hide_index=True, width="stretch")
+st.caption(tr("waves.counts_caption", k=rules.min_group_size))
 
 if not viewer.has("hr"):
     st.stop()
@@ -66,13 +82,15 @@ with st.form("open_wave"):
         years=range(today.year - 1, today.year + 3),
     )
     title = st.text_input(tr("waves.wave_title"), key="wave_title")
+    # participation codes first (the default); an open link only with the council's approval
     access = st.radio(
         tr("waves.access"),
-        ["link", "tokens"],
+        ["tokens", "link"] if link_allowed else ["tokens"],
         horizontal=True,
         key="wave_access",
         format_func=lambda a: tr(f"waves.access_{a}"),
     )
+    st.caption(tr("waves.link_weaker" if link_allowed else "waves.link_not_allowed"))
     closes = st.date_input(
         tr("waves.closes_on"), value=None, key="wave_closes", format="DD.MM.YYYY"
     )
@@ -133,17 +151,17 @@ if open_rows:
             key="tokens_download",
             on_click="ignore",
         )
-    unspent = row.tokens_unspent
+    # no exact number of unused codes: issued minus unused would be a live count below k
     confirm_button(
         tr("waves.withdraw_button"),
         key="tokens_withdraw",
         title=tr("confirm.withdraw_title"),
-        consequence=tr("confirm.withdraw_consequence", count=unspent, period=shown),
+        consequence=tr("waves.withdraw_consequence_banded", period=shown),
         confirm_label=tr("confirm.withdraw_confirm"),
         action=lambda s: withdraw_tokens_as(s, viewer, chosen),
-        done=lambda n: tr("waves.withdrawn", count=n),
+        done=lambda _: tr("waves.withdrawn_banded"),
         container=left,
-        disabled=unspent == 0,
+        disabled=row.tokens_issued == 0,
     )
 
     def close(session: Session) -> list[str]:

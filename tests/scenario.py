@@ -19,7 +19,9 @@ ITEMS = [*WHO5, "enps"]
 TODAY = date(2026, 11, 26)
 
 
-def write_org(path: Path, units: Mapping[str, str | None], headcount: int = 10) -> Path:
+def write_org(path: Path, units: Mapping[str, str | None], headcount: int = 50) -> Path:
+    """An org chart; the headcount stays above every count the tests load (a unit with more
+    answers than staff holds its quarter, see privacy/overfull.py)."""
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow(["code", "name", "parent_code", "headcount"])

@@ -23,6 +23,7 @@ from bgm_dashboard.privacy.gate import released_figures
 from bgm_dashboard.survey.importer import import_responses
 from bgm_dashboard.survey.intake import submit
 from bgm_dashboard.survey.waves import close_wave, issue_tokens, open_wave, wave_for_period
+from tests.ballot_helpers import allow_open_link
 from tests.privacy_auditor import isolatable_groups, published_sets
 from tests.scenario import TODAY, load, write_responses
 
@@ -136,7 +137,8 @@ def test_consecutive_views_of_a_running_wave_do_not_exist(ctx: Context, tmp_path
     figure of a quarter exists until all its waves are closed, and a closed wave is final."""
     units = {"ROOT": None, "X": "ROOT", "Y": "ROOT"}
     with ctx.write() as session:
-        wave_id = open_wave(session, "2026-03", indicators=["who5", "enps"]).id
+        allow_open_link(session, ctx.bank)
+        wave_id = open_wave(session, "2026-03", indicators=["who5", "enps"], access="link").id
     assert load(ctx, tmp_path, units, {"X": [6, 6], "Y": [8, 8]}, Q1[:2]) == []
     answers = {f"who5_{i}": 3 for i in range(1, 6)} | {"enps": 8}
     for _ in range(6):
@@ -228,7 +230,8 @@ def _natural_order(ctx: Context) -> tuple[list[int], list[int], list[uuid.UUID]]
 
 def _setup_open_wave(ctx: Context, tmp_path: Path) -> int:
     with ctx.write() as session:
-        wave_id = open_wave(session, "2026-03", indicators=["who5", "enps"]).id
+        allow_open_link(session, ctx.bank)
+        wave_id = open_wave(session, "2026-03", indicators=["who5", "enps"], access="link").id
     load(ctx, tmp_path, {"ROOT": None, "X": "ROOT", "Y": "ROOT"}, {"Y": [6, 6]}, Q1[:2])
     return wave_id
 

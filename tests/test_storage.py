@@ -19,6 +19,7 @@ from bgm_dashboard.indicators.moments import rebuild_moments
 from bgm_dashboard.settings import ConfigError, load_settings
 from bgm_dashboard.survey.intake import submit
 from bgm_dashboard.survey.waves import open_wave
+from tests.ballot_helpers import allow_open_link
 
 
 def test_migrations_and_models_agree(ctx: Context) -> None:
@@ -93,7 +94,10 @@ def _moments(ctx: Context) -> tuple[pd.DataFrame, pd.DataFrame]:
 def test_moments_kept_at_write_time_equal_a_rebuild(reference_ctx: Context) -> None:
     ctx = reference_ctx
     with ctx.write() as session:
-        wave_id = open_wave(session, "2026-11", indicators=list(ctx.bank.indicator_codes)).id
+        allow_open_link(session, ctx.bank)
+        wave_id = open_wave(
+            session, "2026-11", indicators=list(ctx.bank.indicator_codes), access="link"
+        ).id
     for i in range(12):
         answers = {f"who5_{j}": (i + j) % 6 for j in range(1, 6)}
         answers |= {"sol_1": 1 + i % 5, "sol_3": 5 - i % 5, "enps": i % 11, "brs_2": 2}

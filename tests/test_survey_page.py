@@ -16,6 +16,7 @@ from bgm_dashboard.org.service import import_departments
 from bgm_dashboard.periods import month_of
 from bgm_dashboard.survey.waves import issue_tokens, open_wave
 from tests.auth_helpers import app_test
+from tests.ballot_helpers import allow_open_link
 from tests.conftest import REFERENCE
 
 
@@ -23,7 +24,13 @@ from tests.conftest import REFERENCE
 def survey_ctx(ctx: Context) -> Context:
     with ctx.write() as session:
         import_departments(session, REFERENCE / "departments.csv")
-        open_wave(session, month_of(date.today()), indicators=list(ctx.bank.indicator_codes))
+        allow_open_link(session, ctx.bank)
+        open_wave(
+            session,
+            month_of(date.today()),
+            indicators=list(ctx.bank.indicator_codes),
+            access="link",
+        )
     return ctx
 
 

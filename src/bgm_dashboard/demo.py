@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bgm_dashboard.auth.demo_accounts import DEMO_FLAG, create_demo_accounts, is_demo_database
+from bgm_dashboard.auth.viewer import Viewer
 from bgm_dashboard.context import Context
 from bgm_dashboard.db.models import (
     ActionPlan,
@@ -20,10 +21,12 @@ from bgm_dashboard.db.models import (
     Department,
 )
 from bgm_dashboard.errors import ValidationError
+from bgm_dashboard.governance.changes import approve, propose
+from bgm_dashboard.governance.settings import current
 from bgm_dashboard.org.service import import_departments
 from bgm_dashboard.periods import month_of
 from bgm_dashboard.survey.importer import import_responses
-from bgm_dashboard.survey.waves import open_wave, wave_for_period
+from bgm_dashboard.survey.waves import ACCESS_LINK, open_wave, wave_for_period
 
 
 def default_folder() -> Path:
@@ -105,14 +108,40 @@ def seed_demo(
         ids = dict(session.execute(select(Department.code, Department.id)).all())
         _load_events(session, folder / "events.csv", ids)
         _load_plans(session, folder / "plans.csv", ids)
+        create_demo_accounts(session)
         if wave_for_period(session, month_of(today)) is None:
+            _approve_open_link(ctx, session)
             open_wave(
                 session,
                 month_of(today),
                 indicators=list(ctx.bank.indicator_codes),
                 title="Puls " + month_of(today),
+                access=ACCESS_LINK,
             )
-        create_demo_accounts(session)
         session.merge(AppState(key=DEMO_FLAG, value="1"))
         ctx.publish_due(session, today)
     return True
+
+
+def _approve_open_link(ctx: Context, session: Session) -> None:
+    """The demo's survey is an open link, so that visitors can try it without a code: the
+    demo HR team proposes it and the demo staff council approves it (the real four-eyes
+    flow, in the audit log; the staff page shows the open link as the weaker mode)."""
+    if current(session, ctx.settings).open_link_allowed:
+        return
+    change = propose(
+        session,
+        Viewer("hr", frozenset({"hr"})),
+        "open_link_allowed",
+        True,
+        bank=ctx.bank,
+        reason="Demo: Befragung ohne Teilnahmecode ausprobieren",
+        config=ctx.settings,
+    )
+    approve(
+        session,
+        Viewer("personalrat", frozenset({"council"})),
+        change.id,
+        bank=ctx.bank,
+        config=ctx.settings,
+    )

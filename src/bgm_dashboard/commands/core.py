@@ -11,14 +11,18 @@ from typing import Any
 from bgm_dashboard.auth.audit import record
 from bgm_dashboard.auth.viewer import SYSTEM
 from bgm_dashboard.context import Context
+from bgm_dashboard.db.compaction import compact
 from bgm_dashboard.errors import UserError
 from bgm_dashboard.exports.indicators import indicator_table
 from bgm_dashboard.exports.tables import FORMATS, table_bytes
 from bgm_dashboard.governance.settings import current
 from bgm_dashboard.i18n import t
 from bgm_dashboard.org.service import import_departments
-from bgm_dashboard.privacy.publication import republish
+from bgm_dashboard.privacy.overfull import held_text
+from bgm_dashboard.privacy.publication import held_quarters, republish
 from bgm_dashboard.survey.importer import import_responses
+from bgm_dashboard.survey.livecounts import band_text
+from bgm_dashboard.survey.management import wave_rows
 from bgm_dashboard.survey.waves import close_wave, issue_tokens, open_wave, wave_for_period
 
 NAMES = ("init", "seed-demo", "import", "export", "publish", "wave")
@@ -52,7 +56,17 @@ def register(sub: Any) -> None:
     w_open.add_argument("period", help="month, e.g. 2026-11")
     w_open.add_argument("--title", default="")
     w_open.add_argument("--closes-on", type=date.fromisoformat, default=None)
+    w_open.add_argument(
+        "--access",
+        choices=("tokens", "link"),
+        default="tokens",
+        help="participation codes (default); an open link needs the staff council's approval",
+    )
     wave_sub.add_parser("close").add_argument("period")
+    wave_sub.add_parser("list", help="waves with their counts as they may be shown")
+    wave_sub.add_parser(
+        "compact", help="rebuild the database files after a close (run as the table owner)"
+    )
     w_tokens = wave_sub.add_parser("tokens")
     w_tokens.add_argument("period")
     w_tokens.add_argument("--count", type=int, required=True)
@@ -103,7 +117,10 @@ def handle(ctx: Context, args: argparse.Namespace, lang: str) -> None:
             record(
                 session, "cli", "publish", ", ".join(published), {"republish": bool(args.republish)}
             )
+            held = held_quarters(session, date.today())
         print(t("cli.published", lang, quarters=", ".join(published) or "–"))
+        for quarter, units in held.items():
+            print(held_text(quarter, units, lang))
     elif args.command == "wave":
         _wave(ctx, args, lang)
 
@@ -129,7 +146,36 @@ def _import(ctx: Context, args: argparse.Namespace, lang: str) -> None:
             print(t("cli.published", lang, quarters=", ".join(published)))
 
 
+def _wave_list(ctx: Context, lang: str) -> None:
+    """The waves page's table for the terminal: counts only as ranges, none below k."""
+    with ctx.write() as session:
+        rows = wave_rows(session, SYSTEM)
+        k = current(session, ctx.settings).min_group_size
+    print(t("cli.wave_list_header", lang))
+    for r in rows:
+        used = f"{band_text(r.codes_used, k, lang)} / {r.tokens_issued}" if r.tokens_issued else "–"
+        print(
+            " | ".join(
+                [
+                    r.period,
+                    t(f"waves.status_{r.status}", lang),
+                    t(f"waves.access_{r.access}", lang),
+                    band_text(r.responses, k, lang),
+                    used,
+                ]
+            )
+        )
+
+
 def _wave(ctx: Context, args: argparse.Namespace, lang: str) -> None:
+    if args.action == "list":
+        _wave_list(ctx, lang)
+        return
+    if args.action == "compact":
+        if not compact(ctx.engine):
+            raise UserError("cli.compact_refused")
+        print(t("cli.compacted", lang))
+        return
     with ctx.write() as session:
         if args.action == "open":
             open_wave(
@@ -138,8 +184,9 @@ def _wave(ctx: Context, args: argparse.Namespace, lang: str) -> None:
                 indicators=list(ctx.bank.indicator_codes),
                 title=args.title,
                 closes_on=args.closes_on,
+                access=args.access,
             )
-            record(session, "cli", "wave_open", args.period)
+            record(session, "cli", "wave_open", args.period, {"access": args.access})
             print(t("cli.wave_opened", lang, period=args.period))
             return
         wave = wave_for_period(session, args.period)
@@ -152,6 +199,8 @@ def _wave(ctx: Context, args: argparse.Namespace, lang: str) -> None:
             print(t("cli.wave_closed", lang, period=args.period))
             if published:
                 print(t("cli.published", lang, quarters=", ".join(published)))
+            for quarter, units in held_quarters(session, date.today()).items():
+                print(held_text(quarter, units, lang))
         else:
             tokens = issue_tokens(session, wave, args.count)
             args.output.write_text("token\n" + "\n".join(tokens) + "\n", encoding="utf-8")

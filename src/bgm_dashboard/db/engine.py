@@ -9,6 +9,8 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from bgm_dashboard.db.compaction import compact_after_commit
+
 WRITE_OPTION = "bgm_write"
 
 
@@ -27,6 +29,8 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA busy_timeout=10000")
     cursor.execute("PRAGMA synchronous=NORMAL")
+    # deleted rows are overwritten with zeros, not left readable in free space
+    cursor.execute("PRAGMA secure_delete=ON")
     cursor.close()
 
 
@@ -55,12 +59,16 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:
     """Sessions for reading and ordinary writes."""
-    return sessionmaker(engine, expire_on_commit=False)
+    factory = sessionmaker(engine, expire_on_commit=False)
+    event.listen(factory, "after_commit", compact_after_commit)
+    return factory
 
 
 def writer_factory(engine: Engine) -> sessionmaker[Session]:
     """Sessions for use cases that must not race (spending a token, storing a response)."""
-    return sessionmaker(engine.execution_options(**{WRITE_OPTION: True}), expire_on_commit=False)
+    factory = sessionmaker(engine.execution_options(**{WRITE_OPTION: True}), expire_on_commit=False)
+    event.listen(factory, "after_commit", compact_after_commit)
+    return factory
 
 
 def is_sqlite(engine: Engine) -> bool:

@@ -95,7 +95,7 @@ def normalise(key: str, value: Any, bank: ItemBank) -> Any:
         if key == "public_depth" and number < 0:
             raise ValidationError("governance.negative_depth")
         return number
-    if key == "keep_mail_addresses":
+    if key in ("keep_mail_addresses", "open_link_allowed"):
         if not isinstance(value, bool):
             raise ValidationError("governance.not_yes_no", setting=key)
         return value

@@ -25,6 +25,9 @@ class Governance:
     public_depth: int
     keep_mail_addresses: bool = False
     """Keep imported mail addresses after a wave's mailing (else deleted at its close)."""
+    open_link_allowed: bool = False
+    """Waves may open with an open link (weaker than codes: one person could answer more
+    than once). Off by default; only the staff council's approval turns it on."""
 
     def as_dict(self) -> dict[str, Any]:
         return {f.name: getattr(self, f.name) for f in fields(self)}
@@ -39,6 +42,7 @@ KEYS = (
     "comment_roles",
     "public_depth",
     "keep_mail_addresses",
+    "open_link_allowed",
 )
 
 
@@ -53,6 +57,7 @@ def defaults(config: Settings | None = None) -> Governance:
         comment_roles=("hr",),
         public_depth=1,
         keep_mail_addresses=False,
+        open_link_allowed=False,
     )
 
 

@@ -30,6 +30,7 @@ from bgm_dashboard.org.service import load_tree
 from bgm_dashboard.periods import months_of_quarter, quarter_end, quarter_of
 from bgm_dashboard.privacy.block import BlockInput, block_input
 from bgm_dashboard.privacy.difference import difference_rule_hides
+from bgm_dashboard.privacy.overfull import Overfull, overfull_units
 from bgm_dashboard.privacy.suppression import (
     BlockDecision,
     Levels,
@@ -276,16 +277,27 @@ def waves_by_quarter(session: Session) -> dict[str, list[Wave]]:
     return out
 
 
-def due_quarters(session: Session, today: date) -> list[str]:
+def ready_quarters(session: Session, today: date) -> list[str]:
     """Quarters that have ended, whose waves are all closed and that are not published yet."""
     published = set(session.scalars(select(Publication.quarter)))
-    due = []
+    ready = []
     for quarter, waves in sorted(waves_by_quarter(session).items()):
         if quarter in published or quarter_end(quarter) >= today:
             continue
         if all(w.status == "closed" for w in waves):
-            due.append(quarter)
-    return due
+            ready.append(quarter)
+    return ready
+
+
+def due_quarters(session: Session, today: date) -> list[str]:
+    """Ready quarters without a unit that has more answers than staff (those are held)."""
+    return [q for q in ready_quarters(session, today) if not overfull_units(session, q)]
+
+
+def held_quarters(session: Session, today: date) -> dict[str, list[Overfull]]:
+    """Ready quarters held by the headcount rule, with the units and months that hold them."""
+    held = {q: overfull_units(session, q) for q in ready_quarters(session, today)}
+    return {q: units for q, units in held.items() if units}
 
 
 def publish_quarter(

@@ -36,6 +36,8 @@ from bgm_dashboard.pulse.mailing import (
 from bgm_dashboard.pulse.schedule import Occurrence, load_plan, occurrences
 from bgm_dashboard.pulse.transport import SmtpTransport
 from bgm_dashboard.survey.waves import (
+    ACCESS_LINK,
+    ACCESS_TOKENS,
     OPEN,
     close_wave,
     open_wave,
@@ -130,6 +132,8 @@ def _open(
     item: Occurrence,
     today: date,
 ) -> None:
+    if access == ACCESS_LINK and not current(session).open_link_allowed:
+        access = ACCESS_TOKENS  # the council withdrew its approval since the plan was saved
     wave = open_wave(
         session, item.period, indicators=list(indicators), access=access, closes_on=item.closes_on
     )

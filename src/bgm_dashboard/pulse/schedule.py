@@ -15,7 +15,7 @@ from bgm_dashboard.db.models import Department, PulseSchedule
 from bgm_dashboard.errors import ValidationError
 from bgm_dashboard.instrument.bank import ItemBank
 from bgm_dashboard.periods import PeriodError, month_label, month_of, parse_month
-from bgm_dashboard.survey.waves import ACCESS_LINK, ACCESS_TOKENS
+from bgm_dashboard.survey.waves import ACCESS_LINK, ACCESS_TOKENS, require_link_approval
 
 RHYTHMS = {"monthly": 1, "bimonthly": 2, "quarterly": 3}
 """Rhythm name -> months between two waves."""
@@ -176,6 +176,7 @@ def save_plan(
         )
     )
     clean = check_plan(plan, bank, codes, today)
+    require_link_approval(session, clean.access)
     row = session.get(PulseSchedule, 1)
     if row is None:
         row = PulseSchedule(id=1)

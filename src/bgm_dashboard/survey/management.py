@@ -1,22 +1,25 @@
 """HR's wave management: open and close waves, issue tokens, see how many took part —
-role-checked and audited. Counts of a running wave are shown for the whole administration
-only, and only from the minimum group size on."""
+role-checked and audited. Counts are shown for the whole administration only, from the
+minimum group size on and as ranges (``livecounts.py``)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bgm_dashboard.auth.audit import record
 from bgm_dashboard.auth.viewer import Viewer, require
-from bgm_dashboard.db.models import ParticipationToken, Response, Wave
+from bgm_dashboard.db.models import Wave
 from bgm_dashboard.governance.settings import current
 from bgm_dashboard.instrument.bank import ItemBank
 from bgm_dashboard.privacy.publication import publish_due
+from bgm_dashboard.survey.livecounts import Band, band, daily_counts, final_counts
 from bgm_dashboard.survey.waves import (
+    ACCESS_TOKENS,
+    OPEN,
     close_wave,
     issue_tokens,
     open_wave,
@@ -33,24 +36,25 @@ class WaveRow:
     access: str
     closes_on: date | None
     tokens_issued: int
-    tokens_unspent: int
-    responses: int | None  # None: fewer than the minimum group size (not shown)
+    responses: Band | None
+    """Answers as a range (None: fewer than the minimum group size, not shown)."""
+    codes_used: Band | None
+    """Codes used as a range (None: fewer than the minimum group size, not shown)."""
 
 
-def wave_rows(session: Session, viewer: Viewer) -> list[WaveRow]:
+def wave_rows(session: Session, viewer: Viewer, today: date | None = None) -> list[WaveRow]:
+    """Every wave with its counts as they may be shown: ranges from k on, nothing below; a
+    running wave's counts from the day's first look (call in a write transaction to keep
+    that snapshot)."""
     require(viewer, "hr", "council")
     k = current(session).min_group_size
-    counts = dict(
-        session.execute(select(Response.wave_id, func.count()).group_by(Response.wave_id)).all()
-    )
-    unspent = dict(
-        session.execute(
-            select(ParticipationToken.wave_id, func.count()).group_by(ParticipationToken.wave_id)
-        ).all()
-    )
+    today = today or date.today()
     rows = []
-    for wave in session.scalars(select(Wave).order_by(Wave.period.desc())):
-        total = int(counts.get(wave.id, 0))
+    for wave in session.scalars(select(Wave).order_by(Wave.period.desc())).all():
+        if wave.status == OPEN:
+            responses, used = daily_counts(session, wave, today)
+        else:
+            responses, used = final_counts(session, wave)
         rows.append(
             WaveRow(
                 wave.period,
@@ -59,8 +63,8 @@ def wave_rows(session: Session, viewer: Viewer) -> list[WaveRow]:
                 wave.access,
                 wave.closes_on,
                 wave.tokens_issued,
-                int(unspent.get(wave.id, 0)),
-                total if total >= k else None,
+                band(responses, k),
+                band(used, k),
             )
         )
     return rows
@@ -73,7 +77,7 @@ def open_wave_as(
     period: str,
     *,
     title: str = "",
-    access: str = "link",
+    access: str = ACCESS_TOKENS,
     closes_on: date | None = None,
     indicators: list[str] | None = None,
 ) -> Wave:

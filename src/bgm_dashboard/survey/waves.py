@@ -1,18 +1,30 @@
-"""Survey waves: opening, closing (with the shuffle that erases storage order) and the
+"""Survey waves: opening, closing (with the rewrite that erases storage order) and the
 single-use participation tokens of the postal-ballot model."""
 
 from __future__ import annotations
 
 import hashlib
 import secrets
+import uuid
 from collections.abc import Sequence
 from datetime import date
+from typing import cast
 
-from sqlalchemy import delete, func, select, text
+from sqlalchemy import Table, delete, func, select
 from sqlalchemy.orm import Session
 
-from bgm_dashboard.db.models import ParticipationToken, Publication, Response, Wave
+from bgm_dashboard.db.bulk import insert_rows
+from bgm_dashboard.db.compaction import request_compaction
+from bgm_dashboard.db.models import (
+    Answer,
+    Comment,
+    ParticipationToken,
+    Publication,
+    Response,
+    Wave,
+)
 from bgm_dashboard.errors import ValidationError
+from bgm_dashboard.governance.settings import current
 from bgm_dashboard.periods import PeriodError, parse_month, quarter_of
 
 OPEN = "open"
@@ -39,16 +51,18 @@ def open_wave(
     *,
     indicators: Sequence[str],
     title: str = "",
-    access: str = ACCESS_LINK,
+    access: str = ACCESS_TOKENS,
     closes_on: date | None = None,
 ) -> Wave:
-    """Open the pulse wave of a month (one wave per month)."""
+    """Open the pulse wave of a month (one wave per month). Participation codes by default;
+    an open link only while the staff council has approved it (``open_link_allowed``)."""
     try:
         parse_month(period)
     except PeriodError:
         raise ValidationError("wave.bad_period", period=period) from None
     if access not in (ACCESS_LINK, ACCESS_TOKENS):
         raise ValidationError("wave.bad_access", access=access)
+    require_link_approval(session, access)
     if wave_for_period(session, period) is not None:
         raise ValidationError("wave.exists", period=period)
     if quarter_published(session, quarter_of(period)):
@@ -67,6 +81,13 @@ def open_wave(
     return wave
 
 
+def require_link_approval(session: Session, access: str) -> None:
+    """An open link lets one person answer more than once (padding a small unit over the
+    minimum group size): allowed only by the staff council's four-eyes approval."""
+    if access == ACCESS_LINK and not current(session).open_link_allowed:
+        raise ValidationError("wave.link_needs_approval")
+
+
 def quarter_published(session: Session, quarter: str) -> bool:
     """Published figures are final: no new wave and no new answers for that quarter."""
     found = session.scalar(select(Publication.id).where(Publication.quarter == quarter).limit(1))
@@ -80,34 +101,75 @@ def open_waves(session: Session, today: date) -> list[Wave]:
 
 
 def close_wave(session: Session, wave: Wave) -> None:
-    """Close a wave for good and rewrite its rows in random order, so that neither storage
-    order nor (on PostgreSQL) transaction ids tell who answered when."""
+    """Close a wave for good, rewrite its rows with new ids in random order and, once the
+    transaction has committed, rebuild the database files (``db/compaction.py``): nothing on
+    disk then orders the wave's submissions or pairs a comment with its answers."""
     if wave.status == CLOSED:
         raise ValidationError("wave.already_closed", period=wave.period)
     wave.status = CLOSED
     session.flush()
-    shuffle_wave_rows(session, wave.id)
+    rewrite_wave_rows(session, wave.id)
+    request_compaction(session)
 
 
-def shuffle_wave_rows(session: Session, wave_id: int) -> None:
-    bind = session.get_bind()
-    if bind.dialect.name == "sqlite":
-        return  # rows live in tables WITHOUT ROWID, stored in random-id order already
-    params = {"w": wave_id}
-    statements = [
-        "CREATE TEMP TABLE shuffle_r ON COMMIT DROP AS SELECT * FROM responses WHERE wave_id = :w",
-        "CREATE TEMP TABLE shuffle_a ON COMMIT DROP AS SELECT a.* FROM answers a "
-        "JOIN responses r ON r.id = a.response_id WHERE r.wave_id = :w",
-        "CREATE TEMP TABLE shuffle_c ON COMMIT DROP AS SELECT * FROM comments WHERE wave_id = :w",
-        "DELETE FROM answers WHERE response_id IN (SELECT id FROM shuffle_r)",
-        "DELETE FROM responses WHERE wave_id = :w",
-        "DELETE FROM comments WHERE wave_id = :w",
-        "INSERT INTO responses SELECT * FROM shuffle_r ORDER BY random()",
-        "INSERT INTO answers SELECT * FROM shuffle_a ORDER BY random()",
-        "INSERT INTO comments SELECT * FROM shuffle_c ORDER BY random()",
-    ]
-    for statement in statements:
-        session.execute(text(statement), params if ":w" in statement else {})
+def rewrite_wave_rows(session: Session, wave_id: int) -> None:
+    """Replace the wave's responses, answers and comments by copies with fresh random ids,
+    written in a fresh random order (comments in an order of their own). Ids seen while
+    the wave ran point to nothing afterwards; every value is kept."""
+    responses = session.execute(
+        select(Response.id, Response.department_id, Response.period).where(
+            Response.wave_id == wave_id
+        )
+    ).all()
+    answers = session.execute(
+        select(Answer.response_id, Answer.item_code, Answer.value)
+        .join(Response, Response.id == Answer.response_id)
+        .where(Response.wave_id == wave_id)
+    ).all()
+    comments = session.execute(
+        select(Comment.department_id, Comment.period, Comment.text, Comment.withheld).where(
+            Comment.wave_id == wave_id
+        )
+    ).all()
+    by_response: dict[uuid.UUID, list[tuple[str, int]]] = {}
+    for response_id, item, value in answers:
+        by_response.setdefault(response_id, []).append((item, value))
+    session.execute(
+        delete(Answer).where(
+            Answer.response_id.in_(select(Response.id).where(Response.wave_id == wave_id))
+        )
+    )
+    session.execute(delete(Response).where(Response.wave_id == wave_id))
+    session.execute(delete(Comment).where(Comment.wave_id == wave_id))
+    shuffle = secrets.SystemRandom().shuffle
+    order = list(responses)
+    shuffle(order)
+    renamed = [(uuid.uuid4(), old) for old in order]
+    insert_rows(
+        session,
+        cast(Table, Response.__table__),
+        ("id", "wave_id", "department_id", "period"),
+        [(new, wave_id, old.department_id, old.period) for new, old in renamed],
+    )
+    insert_rows(
+        session,
+        cast(Table, Answer.__table__),
+        ("response_id", "item_code", "value"),
+        [
+            (new, item, value)
+            for new, old in renamed
+            for item, value in sorted(by_response.get(old.id, []))
+        ],
+    )
+    kept = list(comments)
+    shuffle(kept)
+    insert_rows(
+        session,
+        cast(Table, Comment.__table__),
+        ("id", "wave_id", "department_id", "period", "text", "withheld"),
+        [(uuid.uuid4(), wave_id, c.department_id, c.period, c.text, c.withheld) for c in kept],
+    )
+    session.flush()
 
 
 def issue_tokens(session: Session, wave: Wave, count: int) -> list[str]:

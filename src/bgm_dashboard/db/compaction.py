@@ -1,0 +1,130 @@
+"""Storage that forgets: after a wave closes, the database files are rebuilt so that neither
+old row versions, freed space nor the write-ahead log keep the order or the content of
+single submissions (SQLite: VACUUM and a truncating WAL checkpoint; PostgreSQL: VACUUM FULL
+of the survey tables and a CHECKPOINT)."""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+from sqlalchemy import Engine, text
+from sqlalchemy.orm import Session
+
+COMPACT_AFTER_COMMIT = "bgm_compact_after_commit"
+"""Set in ``session.info`` by a use case whose commit must be followed by a compaction."""
+SURVEY_TABLES = (
+    "responses",
+    "answers",
+    "comments",
+    "participation_tokens",
+    "indicator_moments",
+    "item_moments",
+)
+"""Tables whose old row versions would tell single submissions apart: the rows themselves,
+the spent codes, and the aggregates that each submission updated."""
+PENDING_KEY = "storage_compaction_pending"
+"""AppState key: a compaction could not run with the app's database role (see operations)."""
+CHECKPOINT_TRIES = 50
+
+log = logging.getLogger(__name__)
+
+
+def request_compaction(session: Session) -> None:
+    """Compact the database files once this session's transaction has committed."""
+    session.info[COMPACT_AFTER_COMMIT] = True
+
+
+def compact_after_commit(session: Session) -> None:
+    """Session ``after_commit`` hook: runs the compaction a use case asked for. It never
+    raises (the transaction is already committed); a failure leaves the pending mark."""
+    if not session.info.pop(COMPACT_AFTER_COMMIT, False):
+        return
+    bind = session.get_bind()
+    engine = bind if isinstance(bind, Engine) else bind.engine
+    try:
+        compact(engine)
+    except Exception:  # logged and marked; the close itself stands
+        log.exception("database compaction after a wave close failed")
+        _mark_pending(engine, True)
+
+
+def compact(engine: Engine) -> bool:
+    """Rebuild the survey's storage. Returns False when the role may not do it on
+    PostgreSQL (then a pending mark is kept for ``bgm wave compact`` run by the owner)."""
+    if engine.dialect.name == "sqlite":
+        _compact_sqlite(engine)
+        return True
+    done = _compact_postgresql(engine)
+    _mark_pending(engine, not done)
+    return done
+
+
+def compaction_pending(session: Session) -> bool:
+    found = session.execute(
+        text("SELECT value FROM app_state WHERE key = :k"), {"k": PENDING_KEY}
+    ).scalar()
+    return found == "1"
+
+
+def _mark_pending(engine: Engine, pending: bool) -> None:
+    with engine.begin() as conn:
+        conn.execute(text("DELETE FROM app_state WHERE key = :k"), {"k": PENDING_KEY})
+        if pending:
+            conn.execute(
+                text("INSERT INTO app_state (key, value) VALUES (:k, '1')"), {"k": PENDING_KEY}
+            )
+
+
+def _compact_sqlite(engine: Engine) -> None:
+    """VACUUM rebuilds the file (rows in primary-key order, freed pages gone, and with
+    ``secure_delete`` nothing deleted was left readable before); the truncating checkpoint
+    folds the WAL into the file and cuts the WAL to zero bytes."""
+    raw: Any = engine.raw_connection()
+    try:
+        cursor = raw.cursor()
+        cursor.execute("PRAGMA secure_delete = ON")
+        cursor.execute("VACUUM")
+        for _ in range(CHECKPOINT_TRIES):
+            busy = cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
+            if not busy:
+                break
+            time.sleep(0.1)  # a reader still holds an old snapshot
+        else:
+            raise RuntimeError("WAL checkpoint stayed busy")
+        cursor.close()
+    finally:
+        raw.close()
+
+
+def _owns_survey_tables(conn: Any) -> bool:
+    owned = conn.execute(
+        text(
+            "SELECT bool_and(pg_has_role(current_user, c.relowner, 'USAGE')) FROM pg_class c "
+            "WHERE c.oid = ANY(CAST(:names AS regclass[]))"
+        ),
+        {"names": list(SURVEY_TABLES)},
+    ).scalar()
+    return bool(owned)
+
+
+def _compact_postgresql(engine: Engine) -> bool:
+    """VACUUM FULL writes each table into a new file (live rows only, in their physical
+    order, which the close shuffled) and drops the old file with its dead row versions and
+    free space; CHECKPOINT writes the new pages out. Needs the table owner."""
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        if not _owns_survey_tables(conn):
+            return False
+        conn.execute(text("VACUUM (FULL, ANALYZE) " + ", ".join(SURVEY_TABLES)))
+        can_checkpoint = conn.execute(
+            text(
+                "SELECT r.rolsuper OR EXISTS (SELECT 1 FROM pg_auth_members m "
+                "JOIN pg_roles g ON g.oid = m.roleid "
+                "WHERE g.rolname = 'pg_checkpoint' AND m.member = r.oid) "
+                "FROM pg_roles r WHERE r.rolname = current_user"
+            )
+        ).scalar()
+        if can_checkpoint:
+            conn.execute(text("CHECKPOINT"))
+    return True
