@@ -3,10 +3,8 @@ download as CSV (the download itself is recorded)."""
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, date, datetime, time, timedelta
 
-import pandas as pd
 import streamlit as st
 
 from bgm_dashboard.auth.audit import (
@@ -18,10 +16,17 @@ from bgm_dashboard.auth.audit import (
     record_export,
     verify_chain,
 )
-from bgm_dashboard.formatting import TIMEZONE, moment, number
+from bgm_dashboard.auth.audit_text import (
+    action_label,
+    actor_text,
+    names_for_log,
+    readable,
+)
+from bgm_dashboard.formatting import TIMEZONE, number
 from bgm_dashboard.ui.context import app_context
 from bgm_dashboard.ui.guard import require_roles
 from bgm_dashboard.ui.lang import lang, tr
+from bgm_dashboard.ui.navigation import ALL_PAGES
 
 LIMIT = 5000
 
@@ -34,6 +39,11 @@ with ctx.read() as session:
     check = verify_chain(session, viewer)
     actions = actions_in_log(session, viewer)
     top = head(session, viewer)
+    units, roles = names_for_log(session, lang())
+# the page names recorded by log_view, as the menu shows them
+pages = {
+    spec.path.removeprefix("pages/").removesuffix(".py"): tr(spec.title_key) for spec in ALL_PAGES
+}
 if check.ok:
     st.success(tr("audit.chain_ok", count=number(check.entries, lang(), 0)))
 else:
@@ -51,9 +61,20 @@ with st.container(border=True):
 
 left, mid, right = st.columns([2, 2, 3])
 chosen = left.multiselect(
-    tr("audit.filter_action"), actions, key="audit_actions", placeholder=tr("audit.all_actions")
+    tr("audit.filter_action"),
+    actions,
+    key="audit_actions",
+    placeholder=tr("audit.all_actions"),
+    format_func=lambda a: action_label(a, lang()),
 )
-actor = mid.text_input(tr("audit.filter_actor"), key="audit_actor").strip()
+with ctx.read() as session:
+    people = sorted(set(entries(session, viewer, limit=LIMIT)["actor"]))
+actor = mid.selectbox(
+    tr("audit.filter_actor"),
+    ["", *people],
+    key="audit_actor",
+    format_func=lambda a: tr("audit.all_people") if not a else actor_text(a, lang(), roles),
+)
 today = date.today()
 span = right.date_input(
     tr("audit.filter_dates"),
@@ -83,18 +104,7 @@ if frame.empty:
 if len(frame) == LIMIT:
     st.caption(tr("audit.limited", count=number(LIMIT, lang(), 0)))
 
-shown = pd.DataFrame(
-    {
-        "#": frame["id"],
-        tr("audit.col_at"): [moment(a, lang()) for a in frame["at"]],
-        tr("audit.col_actor"): frame["actor"],
-        tr("audit.col_action"): frame["action"],
-        tr("audit.col_target"): frame["target"],
-        tr("audit.col_details"): [
-            json.dumps(d, ensure_ascii=False, sort_keys=True) for d in frame["details"]
-        ],
-    }
-)
+shown = readable(frame, lang(), units=units, roles=roles, pages=pages)
 st.dataframe(shown, hide_index=True, width="stretch")
 
 

@@ -180,8 +180,13 @@ def test_no_survey_answer_or_comment_ever_enters_the_log(
     from bgm_dashboard.survey.waves import open_wave
 
     secret = "Mein Chef im Zimmer 4711 schreit jeden Morgen"
+    from tests.ballot_helpers import allow_open_link
+
     with reference_ctx.write() as session:
-        wave = open_wave(session, "2026-11", indicators=list(reference_ctx.bank.indicator_codes))
+        allow_open_link(session, reference_ctx.bank)
+        wave = open_wave(
+            session, "2026-11", indicators=list(reference_ctx.bank.indicator_codes), access="link"
+        )
         answers = {code: 3 for code in reference_ctx.bank.item_codes if code.startswith("who5")}
         submit(
             session,

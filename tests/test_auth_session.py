@@ -215,8 +215,9 @@ def test_demo_walk_through(demo_copy: str, monkeypatch: pytest.MonkeyPatch) -> N
     council.switch_page("pages/audit.py").run()
     assert not council.exception and not council.main.warning
     assert council.success[0].value.startswith("Prüfkette intakt")
-    log = council.dataframe[0].value
-    assert {"login", "view_figures"} <= set(log["Aktion"])
+    log = " ".join(council.dataframe[0].value["Was geschah"])
+    assert ": hr (BGM-Team) hat sich angemeldet." in log
+    assert "hat die Zahlen aller Bereiche" in log and "view_figures" not in log
 
     for page in ("pages/overview.py", "pages/governance.py", "pages/audit.py"):
         staff = app_test(demo_copy, monkeypatch)

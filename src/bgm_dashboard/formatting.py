@@ -92,7 +92,7 @@ def local_day(value: datetime | None, lang: str = "de") -> str:
 
 
 def period(label: str, lang: str = "de") -> str:
-    """``März 2026`` / ``March 2026``; ``1. Quartal 2026`` / ``Q1 2026``."""
+    """``März 2026`` / ``March 2026``; ``Q1/2026`` / ``Q1 2026`` (one quarter format)."""
     if is_month(label):
         year, month = parse_month(label)
         return _format_date(date(year, month, 1), format="MMMM yyyy", locale=locale(lang))
@@ -103,11 +103,8 @@ def period(label: str, lang: str = "de") -> str:
 
 
 def period_short(label: str, lang: str = "de") -> str:
-    """``03/2026`` or ``Q1/2026``: compact axis labels."""
+    """``03/2026`` for a month on a compact axis; a quarter as everywhere (``Q1/2026``)."""
     if is_month(label):
         year, month = parse_month(label)
         return f"{month:02d}/{year}"
-    if is_quarter(label):
-        year, quarter = parse_quarter(label)
-        return f"Q{quarter}/{year}"
-    return label
+    return period(label, lang)
