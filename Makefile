@@ -40,8 +40,11 @@ endif
 dev: db
 	BGM_ENV=development $(BIN)/streamlit run app.py --server.port $(PORT) --client.showErrorDetails full
 
+# both cores: tests are isolated (a SQLite file or PostgreSQL schema each, free ports for the
+# browser tests); a module's tests stay on one worker (module-scoped fixtures)
+TEST_WORKERS ?= 2
 test: setup
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadscope
 
 bench: setup
 	$(BIN)/bgm bench

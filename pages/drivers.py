@@ -12,6 +12,7 @@ from bgm_dashboard.i18n import t
 from bgm_dashboard.ui import tables
 from bgm_dashboard.ui.audit import log_view
 from bgm_dashboard.ui.charts import drivers_figure
+from bgm_dashboard.ui.chartview import plotly_chart
 from bgm_dashboard.ui.context import app_context
 from bgm_dashboard.ui.data import figures
 from bgm_dashboard.ui.guard import require_roles
@@ -75,7 +76,7 @@ if len(clear):
     )
 else:
     st.info(tr("drivers.none_clear"))
-st.plotly_chart(drivers_figure(table, labels, L), width="stretch", key="drivers_chart")
+plotly_chart(drivers_figure(table, labels, L), width="stretch", key="drivers_chart")
 tables.show_table(
     tables.drivers_table(table, bank),
     f"drivers_{target}_{quarter}",

@@ -12,6 +12,7 @@ from bgm_dashboard.formatting import arrow, number, period, signed
 from bgm_dashboard.governance.settings import current
 from bgm_dashboard.ui.audit import log_view
 from bgm_dashboard.ui.charts import digits_for, trend_figure
+from bgm_dashboard.ui.chartview import plotly_chart
 from bgm_dashboard.ui.context import app_context
 from bgm_dashboard.ui.data import figures
 from bgm_dashboard.ui.guard import require_roles
@@ -80,7 +81,7 @@ if shown:
     )
     series = quarterly[(quarterly["code"] == code) & (quarterly["indicator"] == indicator)]
     series = series.sort_values("period").reset_index(drop=True)
-    st.plotly_chart(
+    plotly_chart(
         trend_figure(
             series,
             bank.scale(indicator).title[lang()],

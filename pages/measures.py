@@ -4,6 +4,7 @@ examples (HTML/PDF) and the measure catalogue with the organisation's own entrie
 from __future__ import annotations
 
 from datetime import date
+from functools import partial
 from typing import Any
 
 import streamlit as st
@@ -38,6 +39,7 @@ from bgm_dashboard.ui.actions import flash, show_flash
 from bgm_dashboard.ui.audit import log_view
 from bgm_dashboard.ui.context import app_context
 from bgm_dashboard.ui.data import figures
+from bgm_dashboard.ui.downloads import audited_download
 from bgm_dashboard.ui.guard import require_roles
 from bgm_dashboard.ui.lang import lang, tr
 from bgm_dashboard.ui.measures import evaluation_table, verdict_box
@@ -47,6 +49,11 @@ PAGE = "measures"
 TAB_KEY = "mp_tab"
 ENTRY_KEY = "mp_new_entry"
 UNITS_KEY = "mp_new_units"
+
+
+def html_bytes(summary: Any) -> bytes:
+    return to_html(summary).encode("utf-8")
+
 
 # The bilingual texts of an own catalogue entry: (field, label key, multi-line).
 TEXT_FIELDS = (
@@ -348,19 +355,23 @@ with tab_plans:
                 )
                 slug = f"gutes-beispiel-{plan.id}"
                 d1, d2 = st.columns(2)
-                d1.download_button(
+                audited_download(
+                    d1,
                     tr("measures.download_html"),
-                    data=to_html(summary).encode("utf-8"),
+                    build=partial(html_bytes, summary),
                     file_name=f"{slug}.html",
                     mime="text/html",
                     key=f"mp_html_{plan.id}",
+                    target=plan.title,
                 )
-                d2.download_button(
+                audited_download(
+                    d2,
                     tr("measures.download_pdf"),
-                    data=to_pdf(summary),
+                    build=partial(to_pdf, summary),
                     file_name=f"{slug}.pdf",
                     mime="application/pdf",
                     key=f"mp_pdf_{plan.id}",
+                    target=plan.title,
                 )
                 if any(depth.get(c, 0) > governance.public_depth for c in plan.unit_codes):
                     st.caption(tr("measures.example_depth_note", depth=governance.public_depth))

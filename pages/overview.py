@@ -24,6 +24,7 @@ from bgm_dashboard.i18n import t
 from bgm_dashboard.ui import tables
 from bgm_dashboard.ui.audit import log_view
 from bgm_dashboard.ui.charts import digits_for, heatmap_figure, trend_figure
+from bgm_dashboard.ui.chartview import plotly_chart
 from bgm_dashboard.ui.context import app_context
 from bgm_dashboard.ui.data import figures
 from bgm_dashboard.ui.guard import require_roles
@@ -88,7 +89,7 @@ log_view(viewer, "overview", period=quarter)
 st.subheader(tr("overview.heatmap_title", period=period(quarter, L)))
 st.caption(tr("overview.heatmap_caption", k=k))
 if not table.empty:
-    st.plotly_chart(heatmap_figure(table, bank, L, k=k), width="stretch", key="ov_heatmap")
+    plotly_chart(heatmap_figure(table, bank, L, k=k), width="stretch", key="ov_heatmap")
     shown = table["status"] == "shown"
     export = pd.DataFrame(
         {
@@ -162,7 +163,7 @@ if len(span) > 1:
 with ctx.read() as session:
     events = list_events(session)
 scale = bank.scale(indicator)
-st.plotly_chart(
+plotly_chart(
     trend_figure(
         series.reset_index(drop=True),
         chart_text(f"{names[unit_code]} – {title[indicator]}"),

@@ -12,6 +12,7 @@ from bgm_dashboard.ui import tables
 from bgm_dashboard.ui.analytics_data import both, min_group_size, participation_tables
 from bgm_dashboard.ui.audit import log_view
 from bgm_dashboard.ui.charts import rate_figure
+from bgm_dashboard.ui.chartview import plotly_chart
 from bgm_dashboard.ui.guard import require_roles
 from bgm_dashboard.ui.lang import lang, tr
 from bgm_dashboard.ui.plain import chart_text, plain
@@ -59,7 +60,7 @@ own = waves[waves["code"] == code]
 if not (own["status"] == "shown").any():
     own = quarter_table[quarter_table["code"] == code]
     st.info(tr("unit.no_monthly", k=k))
-st.plotly_chart(
+plotly_chart(
     rate_figure(own, chart_text(f"{names[code]} – {tr('unit.rate')}"), L, k=k),
     width="stretch",
     key="participation_chart",

@@ -18,6 +18,7 @@ from bgm_dashboard.ui import tables
 from bgm_dashboard.ui.analytics_data import all_trends, both, min_group_size, participation_tables
 from bgm_dashboard.ui.audit import log_view
 from bgm_dashboard.ui.charts import digits_for, rate_figure, trend_figure
+from bgm_dashboard.ui.chartview import plotly_chart
 from bgm_dashboard.ui.context import app_context
 from bgm_dashboard.ui.guard import require_roles
 from bgm_dashboard.ui.lang import lang, tr
@@ -121,7 +122,7 @@ for indicator in chosen:
     series = unit_series(source, code, indicator)
     if series.empty:
         continue
-    st.plotly_chart(
+    plotly_chart(
         trend_figure(
             series,
             chart_text(f"{names[code]} – {title[indicator]}"),
@@ -219,7 +220,7 @@ rates = own_waves if (own_waves["status"] == "shown").any() else quarter_table[
     quarter_table["code"] == code
 ]  # fmt: skip
 if len(rates):
-    st.plotly_chart(
+    plotly_chart(
         rate_figure(
             rates, chart_text(f"{names[code]} – {tr('unit.rate')}"), L, k=k, markers=markers
         ),

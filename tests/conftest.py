@@ -60,6 +60,30 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
         admin.dispose()
 
 
+@pytest.fixture(params=BACKENDS)
+def alone_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """Like ``db_url``, but on PostgreSQL a database of its own: VACUUM keeps row versions
+    that an open transaction in the same database may still see, so a test that reads heap
+    pages must not share its database with tests running beside it."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'alone.sqlite3'}"
+        return
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(normalise_url(POSTGRES_URL), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield (
+            make_url(normalise_url(POSTGRES_URL))
+            .set(database=name)
+            .render_as_string(hide_password=False)
+        )
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
 @pytest.fixture
 def ctx(db_url: str) -> Iterator[Context]:
     settings = replace(load_settings({}), database_url=db_url)

@@ -8,10 +8,9 @@ from __future__ import annotations
 
 import contextlib
 import os
-import statistics
 import threading
 import time
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -22,11 +21,7 @@ from bgm_dashboard.auth.login import login
 from bgm_dashboard.auth.ratelimit import LoginLimiter, Throttled
 from bgm_dashboard.auth.viewer import SYSTEM
 from bgm_dashboard.context import Context
-from bgm_dashboard.org.service import import_departments
-from bgm_dashboard.survey.intake import submit
-from bgm_dashboard.survey.waves import open_wave
 from tests.auth_helpers import audit_rows
-from tests.conftest import REFERENCE
 
 PASSWORD = "Herbstmarkt-2026!"
 T0 = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
@@ -171,52 +166,20 @@ def test_few_password_checks_at_once(ctx: Context) -> None:
     assert login(ctx, "meier", PASSWORD, limiter=limiter).viewer is not None
 
 
-def test_ten_login_threads_leave_the_survey_p99_under_a_second(ctx: Context) -> None:
-    accounts(ctx)
-    with ctx.write() as session:
-        import_departments(session, REFERENCE / "departments.csv")
-        wave = open_wave(session, "2026-11", indicators=list(ctx.bank.indicator_codes))
-    answers = {code: 3 for code in ctx.bank.item_codes if code.startswith("who5")}
-    stop = threading.Event()
-    attempts = [0] * 10
-    limiter = wide()  # the worst case: no throttling by name or count, only the one slot
+def test_password_checks_run_on_one_thread_at_the_lowest_cpu_priority() -> None:
+    """A login flood cannot starve survey answers of CPU: every Argon2 check runs on the
+    limiter's single worker thread at nice 19 (the scheduler serves the survey first). The
+    survey's latency under a flood is measured by `make bench`, not by a stopwatch here."""
+    import os
+    import threading
 
-    def attacker(index: int) -> None:
-        names = ("meier", "niemand", "gesperrt")
-        while not stop.is_set():
-            login(ctx, names[index % 3], f"rate-{attempts[index]}", limiter=limiter)
-            attempts[index] += 1
+    limiter = LoginLimiter(concurrent=1)
 
-    threads = [threading.Thread(target=attacker, args=(i,)) for i in range(10)]
-    for thread in threads:
-        thread.start()
-    latencies = []
-    try:
-        time.sleep(0.5)
-        deadline = time.perf_counter() + 8
-        while time.perf_counter() < deadline:
-            start = time.perf_counter()
-            with ctx.write() as session:
-                submit(
-                    session,
-                    ctx.bank,
-                    wave_id=wave.id,
-                    department_code="A21",
-                    answers=answers,
-                    today=date(2026, 11, 26),
-                )
-            latencies.append(time.perf_counter() - start)
-            time.sleep(0.05)  # answers come from people, not back to back
-    finally:
-        stop.set()
-        for thread in threads:
-            thread.join()
-    latencies.sort()
-    p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))]
-    print(
-        f"\nsurvey under 10 login threads ({ctx.engine.dialect.name}): {len(latencies)} answers, "
-        f"median {statistics.median(latencies) * 1000:.0f} ms, p99 {p99 * 1000:.0f} ms, "
-        f"{sum(attempts)} logins"
-    )
-    assert sum(attempts) >= 20, "the login threads must really have been logging in"
-    assert p99 <= 1.0
+    def where() -> tuple[int, int]:
+        native = threading.get_native_id()
+        return native, os.getpriority(os.PRIO_PROCESS, native)
+
+    seen = {limiter.run(where) for _ in range(5)}
+    assert len({native for native, _ in seen}) == 1, "one worker thread"
+    assert {priority for _, priority in seen} == {19}
+    assert threading.get_native_id() not in {native for native, _ in seen}

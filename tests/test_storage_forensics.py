@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import uuid
 from collections import Counter
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -15,10 +16,11 @@ from typing import Any
 from scipy import stats
 from sqlalchemy import select, text
 
-from bgm_dashboard.context import Context
+from bgm_dashboard.context import Context, make_context
 from bgm_dashboard.db.compaction import SURVEY_TABLES
 from bgm_dashboard.db.models import Answer, Comment, IndicatorMoment, ItemMoment, Response
 from bgm_dashboard.org.service import import_departments
+from bgm_dashboard.settings import load_settings
 from bgm_dashboard.survey.intake import submit
 from bgm_dashboard.survey.waves import close_wave, issue_tokens, open_wave, wave_for_period
 from tests.pulse_helpers import raw_database_bytes
@@ -213,8 +215,9 @@ def _check_postgresql_pages(ctx: Context, seen: list[uuid.UUID]) -> None:
 
 
 def test_closing_a_wave_leaves_nothing_that_orders_or_links_submissions(
-    ctx: Context, tmp_path: Path
+    alone_url: str, tmp_path: Path
 ) -> None:
+    ctx = make_context(replace(load_settings({}), database_url=alone_url))
     seen = _run_wave(ctx, tmp_path)
     before = _stored(ctx)
     _close(ctx)

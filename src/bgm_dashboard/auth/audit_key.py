@@ -89,12 +89,20 @@ def default_key_file(base: Path | None = None) -> Path:
 def _create(path: Path) -> bool:
     """Write a new random key to ``path`` unless it exists; True when it was made."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
+    if path.exists():
         return False
+    # written in full under a private name, then linked into place: another process starting
+    # at the same moment sees either no file or the whole key, never an empty one
+    temporary = path.with_name(f".{path.name}.{secrets.token_hex(8)}")
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w", encoding="ascii") as handle:
         handle.write(secrets.token_hex(KEY_BYTES) + "\n")
+    try:
+        os.link(temporary, path)
+    except FileExistsError:
+        return False
+    finally:
+        temporary.unlink()
     return True
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date
-from typing import Literal
+from typing import Any, Literal
 
 import pandas as pd
 import streamlit as st
@@ -38,6 +38,39 @@ def _deferred(
     ctx: Context, actor: str, frame: pd.DataFrame, fmt: str, name: str
 ) -> Callable[[], bytes]:
     return lambda: export_bytes(ctx, actor, frame, fmt, name)
+
+
+def audited_download(
+    container: Any,
+    label: str,
+    *,
+    build: Callable[[], bytes],
+    file_name: str,
+    mime: str,
+    key: str,
+    target: str,
+    details: dict[str, object] | None = None,
+) -> None:
+    """A download button whose file is built on click, with an audit entry ("export") —
+    for documents that carry figures (a good example as HTML or PDF)."""
+    ctx = app_context()
+    actor = current_viewer().name
+
+    def made() -> bytes:
+        data = build()
+        with ctx.write() as session:
+            record(session, actor, "export", target, {"file": file_name, **(details or {})})
+        return data
+
+    container.download_button(
+        label,
+        data=made,
+        file_name=file_name,
+        mime=mime,
+        key=key,
+        on_click="ignore",
+        icon=":material/download:",
+    )
 
 
 def download_buttons(frame: pd.DataFrame, name: str, *, key: str) -> None:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import streamlit as st
+from streamlit.errors import StreamlitAPIException
 
 from bgm_dashboard.auth.viewer import Viewer
 from bgm_dashboard.ui.lang import tr
@@ -15,7 +18,9 @@ def require_roles(*roles: str) -> Viewer:
     if not viewer.has(*roles):
         if viewer.is_staff_only:
             st.warning(tr("ui.login_required"))
-            st.page_link("pages/login.py", label=tr("nav.login"), icon=":material/login:")
+            # a page run on its own (no navigation) has no link target: the warning stands alone
+            with contextlib.suppress(StreamlitAPIException):
+                st.page_link("pages/login.py", label=tr("nav.login"), icon=":material/login:")
         else:
             st.warning(tr("ui.not_for_your_role"))
         st.stop()
