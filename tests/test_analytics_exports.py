@@ -48,3 +48,28 @@ def test_every_export_is_audited(ctx: Context) -> None:
     assert entry is not None
     assert (entry.actor, entry.action, entry.target) == ("hr1", "export", "sustained_decline")
     assert entry.details == {"format": "xlsx", "rows": 2, "columns": ["Bereich", "Wert", "n"]}
+
+
+def test_xlsx_opens_readable_in_excel() -> None:
+    """Bold, frozen header with a filter; numbers stored as numbers with a format that shows
+    as many decimals as the data have (Excel shows 1.234,50 to a German reader); columns wide
+    enough for their longest entry; a sheet name Excel accepts."""
+    book = openpyxl.load_workbook(io.BytesIO(table_bytes(TABLE, "xlsx", sheet="Q3/2026: Werte")))
+    sheet = book.active
+    assert sheet.title == "Q3 2026  Werte"
+    assert all(cell.font.bold for cell in sheet[1])
+    assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref == "A1:C3"
+    assert sheet["B2"].value == 1234.5 and sheet["B2"].number_format == "#,##0.00"
+    assert sheet["C2"].number_format == "#,##0"
+    assert sheet.column_dimensions["A"].width >= len("Jugendamt")
+
+
+def test_file_names_say_what_the_table_is() -> None:
+    from datetime import date
+
+    from bgm_dashboard.exports.tables import file_stem
+
+    day = date(2026, 12, 7)
+    assert file_stem("participation_A51", "de", day) == "Beteiligung_A51_2026-12-07"
+    assert file_stem("sustained_decline", "de", day) == "Anhaltende-Verschlechterung_2026-12-07"
+    assert file_stem("sustained_decline", "en", day) == "Sustained-decline_2026-12-07"

@@ -4,11 +4,16 @@ text that a spreadsheet would run as a formula is made inert in every format."""
 from __future__ import annotations
 
 import io
+import re
+from datetime import date
 
 import pandas as pd
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from bgm_dashboard.exports.cells import inert_frame, is_risky
+from bgm_dashboard.i18n import has, t
 
 FORMATS = ("csv", "csv-de", "xlsx")
 MEDIA_TYPES = {
@@ -29,6 +34,58 @@ def _text_cells(sheet: Worksheet) -> None:
                 cell.quotePrefix = True
 
 
+INVALID_SHEET_CHARACTERS = re.compile(r"[\[\]:*?/\\]")
+MAX_WIDTH = 60
+
+
+def sheet_title(name: str) -> str:
+    r"""A sheet name Excel accepts: no ``[]:*?/\``, at most 31 characters, never empty."""
+    cleaned = INVALID_SHEET_CHARACTERS.sub(" ", name).strip() or "Daten"
+    return cleaned[:31]
+
+
+def _number_format(values: pd.Series) -> str | None:
+    """Whole numbers with thousands separators, decimals as many as the data need (at most
+    three); Excel shows them in the reader's locale (1.234,5 in German)."""
+    numeric = pd.to_numeric(values, errors="coerce").dropna()
+    if numeric.empty or values.dtype == bool:
+        return None
+    for digits in range(4):
+        if ((numeric * 10**digits).round(9) % 1 == 0).all():
+            return "#,##0" + ("." + "0" * digits if digits else "")
+    return "#,##0.000"
+
+
+def _readable(sheet: Worksheet, frame: pd.DataFrame) -> None:
+    """Bold header, frozen first row, a filter, number formats and column widths."""
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    sheet.freeze_panes = "A2"
+    if sheet.max_row > 1:
+        sheet.auto_filter.ref = sheet.dimensions
+    for index, column in enumerate(frame.columns, start=1):
+        letter = get_column_letter(index)
+        values = frame[column]
+        fmt = _number_format(values) if pd.api.types.is_numeric_dtype(values) else None
+        if fmt is not None:
+            for (cell,) in sheet.iter_rows(min_row=2, min_col=index, max_col=index):
+                cell.number_format = fmt
+        longest = max([len(str(column)), *(len(str(v)) for v in values.head(500))])
+        sheet.column_dimensions[letter].width = min(MAX_WIDTH, longest + 2)
+
+
+def file_stem(name: str, lang: str, today: date) -> str:
+    """A file name a person recognises: ``Beteiligung_A51_2026-12-07`` for
+    ``participation_A51`` (the first word in the user's language, the rest kept, the date)."""
+    if has(f"files.{name}"):
+        parts = [t(f"files.{name}", lang)]
+    else:
+        head, _, rest = name.partition("_")
+        parts = [t(f"files.{head}", lang) if has(f"files.{head}") else head, rest]
+    safe = re.sub(r"[^\w.-]+", "-", "_".join(parts)).strip("-_")
+    return f"{safe}_{today.isoformat()}"
+
+
 def table_bytes(frame: pd.DataFrame, fmt: str, *, sheet: str = "Daten") -> bytes:
     """The table in the requested format. Numbers keep six decimals in CSV. Lines end in
     CRLF (RFC 4180): Python's csv writer quotes a value holding a lone CR only then, and an
@@ -46,8 +103,10 @@ def table_bytes(frame: pd.DataFrame, fmt: str, *, sheet: str = "Daten") -> bytes
         return text.encode("utf-8-sig")
     if fmt == "xlsx":
         buffer = io.BytesIO()
+        title = sheet_title(sheet)
         with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
-            frame.to_excel(writer, index=False, sheet_name=sheet[:31])
-            _text_cells(writer.sheets[sheet[:31]])
+            frame.to_excel(writer, index=False, sheet_name=title)
+            _text_cells(writer.sheets[title])
+            _readable(writer.sheets[title], frame)
         return buffer.getvalue()
     raise ValueError(f"unknown format {fmt!r}")

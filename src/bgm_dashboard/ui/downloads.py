@@ -13,7 +13,13 @@ import streamlit as st
 
 from bgm_dashboard.auth.audit import record
 from bgm_dashboard.context import Context
-from bgm_dashboard.exports.tables import EXTENSIONS, FORMATS, MEDIA_TYPES, table_bytes
+from bgm_dashboard.exports.tables import (
+    EXTENSIONS,
+    FORMATS,
+    MEDIA_TYPES,
+    file_stem,
+    table_bytes,
+)
 from bgm_dashboard.formatting import day, number
 from bgm_dashboard.ui.context import app_context
 from bgm_dashboard.ui.lang import lang, tr
@@ -82,7 +88,7 @@ def download_buttons(frame: pd.DataFrame, name: str, *, key: str) -> None:
         row.download_button(
             tr(f"downloads.{fmt}"),
             data=_deferred(ctx, actor, frame, fmt, name),
-            file_name=f"{name}.{EXTENSIONS[fmt]}",
+            file_name=f"{file_stem(name, lang(), date.today())}.{EXTENSIONS[fmt]}",
             mime=MEDIA_TYPES[fmt],
             key=f"dl_{key}_{fmt}",
             on_click="ignore",
