@@ -17,7 +17,7 @@ from tests.hostile import EVIL_HOST, hostile, make_hostile
 
 pytestmark = pytest.mark.e2e
 
-STAFF_PAGES = ["Befragung", "Sie haben gesagt, wir haben gehandelt"]
+STAFF_PAGES = ["Befragung", "Gesagt und getan"]
 HR_PAGES = ["Übersicht", "Bereichsseite", "Krisen und Erholung", "Maßnahmen", "Beteiligung"]
 
 
