@@ -27,6 +27,7 @@ from bgm_dashboard.ui.charts import digits_for, heatmap_figure, trend_figure
 from bgm_dashboard.ui.chartview import plotly_chart
 from bgm_dashboard.ui.context import app_context
 from bgm_dashboard.ui.data import figures
+from bgm_dashboard.ui.downloads import formatted
 from bgm_dashboard.ui.guard import require_roles
 from bgm_dashboard.ui.lang import lang, tr
 from bgm_dashboard.ui.measures import continuity_section, plan_markers_for
@@ -88,8 +89,48 @@ table = table[table["code"].isin(subtree_codes(units, root))]
 log_view(viewer, "overview", period=quarter)
 st.subheader(tr("overview.heatmap_title", period=period(quarter, L)))
 st.caption(tr("overview.heatmap_caption", k=k))
+# on a phone the map of units × indicators is too small to read: a list per unit instead
+view = st.segmented_control(
+    tr("ov.view"),
+    ["map", "list"],
+    default="map",
+    format_func=lambda v: tr(f"ov.view_{v}"),
+    key="ov_view",
+)
+if not table.empty and view == "list":
+    listed = table.drop_duplicates("code")
+    picked = st.selectbox(
+        tr("overview.unit"),
+        listed["code"].tolist(),
+        format_func=lambda c: names.get(c, c),
+        key="ov_list_unit",
+    )
+    rows = table[table["code"] == picked]
+    visible = rows["status"] == "shown"
+    st.dataframe(
+        formatted(
+            pd.DataFrame(
+                {
+                    tr("an_col.indicator"): [title.get(c, c) for c in rows["indicator"]],
+                    tr("an_col.value"): rows["mean"].where(visible),
+                    tr("ov.col_admin"): rows["admin_mean"],
+                    tr("ov.col_distance"): rows["distance"].where(visible),
+                }
+            ),
+            {
+                tr("an_col.value"): tables.row_digits(rows, bank),
+                tr("ov.col_admin"): tables.row_digits(rows, bank),
+                tr("ov.col_distance"): tables.row_digits(rows, bank),
+            },
+        ),
+        hide_index=True,
+        width="stretch",
+    )
+    if not visible.all():
+        st.caption(tr("ov.list_hidden", k=k))
 if not table.empty:
-    plotly_chart(heatmap_figure(table, bank, L, k=k), width="stretch", key="ov_heatmap")
+    if view != "list":
+        plotly_chart(heatmap_figure(table, bank, L, k=k), width="stretch", key="ov_heatmap")
     shown = table["status"] == "shown"
     export = pd.DataFrame(
         {

@@ -143,3 +143,19 @@ def test_every_page_runs_in_english(app: AppTest) -> None:
         app.switch_page(page).run()
         assert not app.exception, (page, [e.value for e in app.exception])
         assert app.title and "ü" not in app.title[0].value
+
+
+def test_overview_as_a_list_per_unit_for_the_phone(app: AppTest) -> None:
+    """The map of units × indicators is unreadable on a phone: "Liste je Bereich" shows one
+    unit's indicators as rows instead (no chart), hidden cells left empty, with their note."""
+    at = open_page(app, "pages/overview.py")
+    assert at.get("plotly_chart"), "the map by default"
+    before = len(at.get("plotly_chart"))
+    next(w for w in at.get("button_group") if w.key == "ov_view").set_value("list").run()
+    assert not at.exception
+    assert len(at.get("plotly_chart")) == before - 1, "no map in the list view"
+    at.selectbox(key="ov_list_unit").set_value("A51").run()
+    listed = frames(at)[0]
+    assert list(listed.columns)[:2] == ["Indikator", "Wert"]
+    assert "Wohlbefinden (WHO-5)" in set(listed["Indikator"])
+    assert len(listed) == len(set(listed["Indikator"]))  # one row per indicator
