@@ -8,12 +8,14 @@ from bgm_dashboard.ui.auth import ensure_session, identity_sidebar
 from bgm_dashboard.ui.context import app_context
 from bgm_dashboard.ui.demo import demo_notice
 from bgm_dashboard.ui.lang import language_switch, tr
+from bgm_dashboard.ui.layout import page_style
 from bgm_dashboard.ui.navigation import landing_page, menu, pages_for
 
 # an emoji, not a :material/…: icon: Streamlit fetches those favicons from fonts.gstatic.com,
 # handing every visitor's IP address to an outside server; an emoji favicon is drawn locally
 st.set_page_config(page_title="BGM Resilienz-Dashboard", page_icon="🌱", layout="wide")
 app_context()
+page_style()
 viewer = ensure_session()
 
 specs = pages_for(viewer)

@@ -63,8 +63,22 @@ with st.form("survey", clear_on_submit=False, border=False):
         assert answer_scale is not None
         values = list(range(answer_scale.min, answer_scale.max + 1))
         option_labels: dict[int, str] = {v: answer_scale.label(v, lang()) for v in values}
+        if len(values) > 7:
+            # a 0–10 scale: bare numbers in one even row (labelled ends wrap raggedly on a
+            # phone); what the ends mean is said once above
+            st.caption(
+                tr(
+                    "survey.scale_ends",
+                    low=option_labels[values[0]],
+                    high=option_labels[values[-1]],
+                )
+            )
+            option_labels = {v: str(v) for v in values}
+        numeric = len(values) > 7
         for item in scale.items:
-            answers[item.code] = st.radio(
+            # numbers stay in one row on a phone too (ui/layout.py): the "numeric" container
+            box = st.container(key=f"numeric_{item.code}") if numeric else st.container()
+            answers[item.code] = box.radio(
                 item.text[lang()],
                 options=values,
                 index=None,
