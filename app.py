@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from bgm_dashboard.ui.auth import ensure_session, identity_sidebar
+from bgm_dashboard.ui.auth import ensure_session, identity_sidebar, sync_session_cookie
 from bgm_dashboard.ui.context import app_context
 from bgm_dashboard.ui.demo import demo_notice
 from bgm_dashboard.ui.lang import language_switch, tr
@@ -36,5 +36,6 @@ for spec, shown in menu(viewer):
 navigation = st.navigation(sections, expanded=True)
 language_switch()
 identity_sidebar(viewer)
+sync_session_cookie(viewer)
 demo_notice()
 navigation.run()
