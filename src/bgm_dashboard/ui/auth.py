@@ -147,17 +147,12 @@ def ensure_session() -> Viewer:
     if isinstance(token_hash, str):
         # the server-side session: ended by a logout elsewhere, a role change, deactivation
         fresh = check_login_session(app_context(), token_hash, idle_timeout())
-        if fresh is None:
-            end_session(viewer, reason="revoked")
-            return STAFF
-        if fresh != viewer:
-            st.session_state[VIEWER_KEY] = fresh
-        return fresh
-    with app_context().read() as session:
-        if info.get("method") == "oidc":
-            fresh = oidc_viewer(session, claims or {}, _oidc_config())[0]
-        else:
-            fresh = viewer_for_account(session, viewer.name)
+    else:
+        with app_context().read() as session:
+            if info.get("method") == "oidc":
+                fresh = oidc_viewer(session, claims or {}, _oidc_config())[0]
+            else:
+                fresh = viewer_for_account(session, viewer.name)
     if fresh is None:
         end_session(viewer, reason="revoked")
         return STAFF
