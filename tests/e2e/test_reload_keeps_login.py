@@ -34,9 +34,7 @@ def signed_in(page: Any) -> bool:
     return bool(sidebar.get_by_role("button", name=t("login.logout", "de")).count())
 
 
-def test_reload_keeps_the_login_and_shows_no_second_survey_form(
-    server: str, browser: Any
-) -> None:
+def test_reload_keeps_the_login_and_shows_no_second_survey_form(server: str, browser: Any) -> None:
     context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="de-DE")
     page = context.new_page()
 
