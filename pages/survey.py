@@ -13,6 +13,7 @@ from bgm_dashboard.survey.form import survey_form
 from bgm_dashboard.survey.intake import MAX_COMMENT_LENGTH, submit
 from bgm_dashboard.ui.context import app_context
 from bgm_dashboard.ui.lang import lang, language_switch, tr
+from bgm_dashboard.ui.survey_marker import answered_here, remember_answer
 
 SUBMITTED = "survey_submitted_wave"
 
@@ -34,6 +35,12 @@ st.caption(tr("survey.voluntary"))
 if st.session_state.get(SUBMITTED) == form.wave_id:
     st.success(tr("survey.thanks"))
     st.info(tr("survey.already_submitted"))
+    remember_answer(form.wave_id)  # the browser's marker: only the wave id
+    st.stop()
+
+# this browser answered the wave before (its marker cookie): no second form after a reload
+if answered_here(form.wave_id):
+    st.info(tr("survey.answered_in_this_browser"))
     st.stop()
 
 token_default = str(st.query_params.get("code", ""))

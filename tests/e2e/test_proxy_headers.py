@@ -79,6 +79,10 @@ def test_the_documented_csp_lets_the_app_work(server: str, proxied_browser: Any)
     page.get_by_label("Passwort").fill("demo-hr")
     page.get_by_role("button", name="Anmelden").click()
     settle(page)
+    page.get_by_role("link", name="Übersicht").click()  # the login page stays after a login
+    settle(page)
     page.locator(".js-plotly-plot").first.wait_for(timeout=30_000)  # the dashboard draws
+    # the cookie script (allowed by its hash) ran: the login survives a reload
+    assert "bgm_session" in {c["name"] for c in context.cookies()}
     context.close()
     assert violations == []

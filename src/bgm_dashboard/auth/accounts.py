@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from bgm_dashboard.auth.audit import record
@@ -20,7 +20,7 @@ from bgm_dashboard.auth.passwords import (
     verify_password,
 )
 from bgm_dashboard.auth.viewer import ROLES, Viewer, require
-from bgm_dashboard.db.models import Account, AccountRole
+from bgm_dashboard.db.models import Account, AccountRole, LoginSession
 from bgm_dashboard.errors import ValidationError
 
 LOGIN_ROLES = tuple(r for r in ROLES if r != "staff")
@@ -209,6 +209,7 @@ def set_roles(session: Session, actor: Viewer, username: str, roles: Iterable[st
     _keep_an_admin(session, account, loses_admin="admin" not in wanted)
     session.execute(delete(AccountRole).where(AccountRole.account_id == account.id))
     session.add_all(AccountRole(account_id=account.id, role=r) for r in wanted)
+    end_login_sessions(session, account.id)
     session.flush()
     record(
         session,
@@ -249,9 +250,21 @@ def set_active(session: Session, actor: Viewer, username: str, active: bool) -> 
     if not active:
         _keep_an_admin(session, account, loses_admin=True)
     account.active = active
+    if not active:
+        end_login_sessions(session, account.id)
     session.flush()
     action = "account_activate" if active else "account_deactivate"
     record(session, actor_name(actor), action, account.username, {})
+
+
+def end_login_sessions(session: Session, account_id: int) -> None:
+    """Revoke every open login session of an account (deactivated, or its roles changed):
+    no browser gets back in with an old cookie."""
+    session.execute(
+        update(LoginSession)
+        .where(LoginSession.account_id == account_id, LoginSession.revoked_at.is_(None))
+        .values(revoked_at=datetime.now(UTC).replace(microsecond=0))
+    )
 
 
 def unlock(session: Session, actor: Viewer, username: str) -> None:

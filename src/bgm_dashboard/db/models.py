@@ -458,3 +458,23 @@ class MailTemplate(Base):
     body: Mapped[str] = mapped_column(Text)
     updated_by: Mapped[str] = mapped_column(String(100), default="")
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class LoginSession(Base):
+    """A password login that survives a reload or a bookmark: the browser holds a random
+    token in a cookie, this table only the token's SHA-256. Ends at logout, after the idle
+    timeout, at ``expires_at``, or when the account is deactivated or its roles change."""
+
+    __tablename__ = "login_sessions"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    account_id: Mapped[int] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), index=True
+    )
+    method: Mapped[str] = mapped_column(String(10))
+    roles: Mapped[str] = mapped_column(String(100))
+    """The account's roles at login, comma-separated: a change ends the session."""
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    last_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -56,6 +56,9 @@ URL_PATHS = {
     "accounts": "konten",
 }
 
+START_PATH = "startseite"
+"""The internal name of the default page, which Streamlit serves at "/" (never shown)."""
+
 ANY = frozenset({"staff", "hr", "leadership", "council", "admin"})
 FIGURES = frozenset({"hr", "leadership", "council"})
 
