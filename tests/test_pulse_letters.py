@@ -22,6 +22,7 @@ from bgm_dashboard.org.service import import_departments
 from bgm_dashboard.pulse.letters import code_letters, qr_png
 from bgm_dashboard.survey.intake import submit
 from bgm_dashboard.survey.waves import open_wave
+from tests.ballot_helpers import allow_open_link
 from tests.conftest import REFERENCE
 from tests.pulse_helpers import CODE, PUBLIC_URL
 
@@ -49,7 +50,10 @@ def pdf_text(pdf: bytes, folder: Path) -> list[str]:
 def wave_ctx(ctx: Context) -> Context:
     with ctx.write() as session:
         import_departments(session, REFERENCE / "departments.csv")
-        open_wave(session, "2027-01", indicators=["who5"], closes_on=date(2027, 1, 17))
+        allow_open_link(session, ctx.bank)  # letters switch an open-link wave to codes
+        open_wave(
+            session, "2027-01", indicators=["who5"], closes_on=date(2027, 1, 17), access="link"
+        )
     return ctx
 
 

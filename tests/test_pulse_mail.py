@@ -24,6 +24,7 @@ from bgm_dashboard.pulse.templates import save_template
 from bgm_dashboard.settings import ConfigError
 from bgm_dashboard.survey.intake import submit
 from bgm_dashboard.survey.waves import token_hash
+from tests.ballot_helpers import allow_open_link
 from tests.conftest import REFERENCE
 from tests.pulse_helpers import PUBLIC_URL, Mailbox, address_csv, raw_database_bytes, smtp_server
 
@@ -38,6 +39,8 @@ def setup(ctx: Context, *, units: tuple[str, ...] = ("D1",), access: str = "toke
     raw, addresses = address_csv(UNITS, english_every=4)
     with ctx.write() as session:
         import_departments(session, REFERENCE / "departments.csv")
+        if access == "link":
+            allow_open_link(session, ctx.bank)  # the council's four-eyes approval
         save_plan(
             session,
             HR,

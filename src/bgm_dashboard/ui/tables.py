@@ -321,8 +321,9 @@ def show_curve(
     import streamlit as st
 
     from bgm_dashboard.ui.charts import resilience_curve_figure
+    from bgm_dashboard.ui.chartview import plotly_chart
 
-    st.plotly_chart(
+    plotly_chart(
         resilience_curve_figure(
             curve_window(series, row),
             row.to_dict(),
