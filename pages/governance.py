@@ -12,8 +12,10 @@ from bgm_dashboard.auth.viewer import FIGURE_ROLES, ROLES
 from bgm_dashboard.formatting import moment
 from bgm_dashboard.governance.changes import (
     APPROVER_ROLES,
+    INT_KEYS,
     PENDING,
     PROPOSER_ROLES,
+    RETENTION_FLOORS,
     approve,
     history,
     propose,
@@ -114,12 +116,16 @@ if viewer.has(*PROPOSER_ROLES):
     st.caption(setting_help(key, lang()))
     now_value = current_values[key]
     value: Any
-    if key in ("min_group_size", "comment_min_group_size", "difference_min", "public_depth"):
-        floor = {"min_group_size": ABSOLUTE_MIN_GROUP_SIZE, "difference_min": 2}.get(key, 0)
+    if key in INT_KEYS:
+        floor = {
+            "min_group_size": ABSOLUTE_MIN_GROUP_SIZE,
+            "difference_min": 2,
+            **RETENTION_FLOORS,
+        }.get(key, 0)
         value = st.number_input(
             tr("governance.new_value"),
             min_value=floor,
-            max_value=100,
+            max_value=240 if key in RETENTION_FLOORS else 100,
             value=int(now_value),
             step=1,
             key=f"gov_value_{key}",
