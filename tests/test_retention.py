@@ -20,6 +20,8 @@ from bgm_dashboard.context import Context, make_context
 from bgm_dashboard.db.models import Answer, AuditEntry, Comment, GovernedSetting, Response
 from bgm_dashboard.org.service import import_departments
 from bgm_dashboard.privacy.gate import released_comments, released_figures
+from bgm_dashboard.privacy.retention import RetentionResult
+from bgm_dashboard.pulse.runner import report_lines, run_schedule
 from bgm_dashboard.settings import load_settings
 from bgm_dashboard.survey.intake import submit
 from bgm_dashboard.survey.waves import close_wave, open_wave, wave_for_period
@@ -191,3 +193,15 @@ def test_the_audit_log_refuses_a_deletion_no_cut_covers(ctx: Context) -> None:
     with ctx.read() as session:
         check = verify_chain(session, COUNCIL)
     assert not check.ok and check.problem == "cut"
+
+
+def test_the_scheduler_applies_the_retention_periods(ctx: Context, tmp_path: Path) -> None:
+    _build(ctx, tmp_path)
+    assert run_schedule(ctx, today=date(2027, 1, 4)).retention == RetentionResult(
+        date(2027, 1, 4), dry_run=False
+    )
+    report = run_schedule(ctx, today=date.fromisoformat(LATER))
+    assert report.retention is not None
+    assert (report.retention.responses, report.retention.comments) == (15, 3)
+    assert _counts(ctx)[:3] == (0, 0, 12)
+    assert any("15 responses" in line for line in report_lines(report, "en"))
