@@ -17,9 +17,20 @@ from sqlalchemy.exc import DBAPIError
 from bgm_dashboard.auth.audit import CUT, cut_before, record, verify_chain
 from bgm_dashboard.auth.viewer import SYSTEM, Viewer
 from bgm_dashboard.context import Context, make_context
-from bgm_dashboard.db.models import Answer, AuditEntry, Comment, GovernedSetting, Response
+from bgm_dashboard.db.models import (
+    Answer,
+    AuditEntry,
+    Comment,
+    GovernedSetting,
+    Publication,
+    PublishedFigure,
+    Response,
+)
+from bgm_dashboard.governance.settings import current
 from bgm_dashboard.org.service import import_departments
+from bgm_dashboard.privacy.comments import withhold_comment
 from bgm_dashboard.privacy.gate import released_comments, released_figures
+from bgm_dashboard.privacy.publication import republish
 from bgm_dashboard.privacy.retention import RetentionResult
 from bgm_dashboard.pulse.runner import report_lines, run_schedule
 from bgm_dashboard.settings import load_settings
@@ -30,6 +41,7 @@ from tests.pulse_helpers import raw_database_bytes
 from tests.scenario import write_org
 
 COUNCIL = Viewer("rat", frozenset({"council"}))
+HR = Viewer("hr", frozenset({"hr"}))
 OLD = datetime(2024, 3, 1, tzinfo=UTC)
 """Audit entries older than 60 months on LATER, but not on 2027-01-01."""
 LATER = "2029-06-01"
@@ -129,12 +141,16 @@ def test_retention_deletes_raw_data_and_keeps_every_released_figure(
         assert "Marke-frei-00-qxz" in released_comments(session, SYSTEM, "2026-Q1")["text"].tolist()
         assert released_comments(session, SYSTEM, "2026-Q2").empty
     assert len(response_ids) == 15
+    with ctx.write() as session:  # HR withholds a released comment that named someone
+        named = session.scalars(select(Comment.id).where(Comment.text == _marker("frei", 1))).one()
+        withhold_comment(session, HR, named, "nennt eine Person")
     before = _released(ctx, monkeypatch, capsys, alone_url, tmp_path, "before")
     counts = _counts(ctx)
 
     dry = cli(monkeypatch, capsys, alone_url, "retention", "run", "--dry-run", "--today", LATER)
     assert dry.returncode == 0, dry.stderr
     assert "15 responses" in dry.stdout and "3 unreleased comments" in dry.stdout, dry.stdout
+    assert "1 withheld comment texts erased" in dry.stdout, dry.stdout
     assert "3 old entries" in dry.stdout, dry.stdout
     assert _counts(ctx) == counts  # a dry run changes nothing, not even the audit log
 
@@ -162,6 +178,7 @@ def test_retention_deletes_raw_data_and_keeps_every_released_figure(
     for i in range(3):
         assert _marker("weg", i).encode() not in raw
     assert _marker("frei", 0).encode() in raw  # released: kept, as the test can see
+    assert _marker("frei", 1).encode() not in raw  # released, then withheld: text erased
     for rid in response_ids:
         assert rid.bytes not in raw and rid.hex.encode() not in raw and str(rid).encode() not in raw
 
@@ -205,3 +222,29 @@ def test_the_scheduler_applies_the_retention_periods(ctx: Context, tmp_path: Pat
     assert (report.retention.responses, report.retention.comments) == (15, 3)
     assert _counts(ctx)[:3] == (0, 0, 12)
     assert any("15 responses" in line for line in report_lines(report, "en"))
+    # a reorganised quarter can still be published again: from the moments, which stay
+    with ctx.write() as session:
+        governance = current(session, ctx.settings)
+        again = republish(session, "2026-Q1", bank=ctx.bank, governance=governance)
+        assert again.version == 2
+        figures = {
+            version: sorted(
+                (
+                    f.granularity,
+                    f.period,
+                    f.indicator,
+                    f.department_id,
+                    f.kind,
+                    f.status,
+                    f.n,
+                    f.mean,
+                )
+                for f in session.scalars(
+                    select(PublishedFigure)
+                    .join(Publication, Publication.id == PublishedFigure.publication_id)
+                    .where(Publication.quarter == "2026-Q1", Publication.version == version)
+                )
+            )
+            for version in (1, 2)
+        }
+    assert figures[2] and figures[2] == figures[1]  # same org chart: the same figures
