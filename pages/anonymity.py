@@ -52,6 +52,12 @@ for section in (
         continue
     st.write(tr(f"anonymity.{section}_text", **limits))
 
+# your rights (issue 15): what is stored, for how long (from the settings in force), whom to ask
+st.subheader(tr("rights.title"))
+months = {"raw": rules.raw_retention_months, "audit": rules.audit_retention_months}
+for part in ("stored", "kept", "rights", "ask"):
+    st.write(tr(f"rights.{part}", **months))
+
 if publications:
     last = publications[-1]
     st.caption(

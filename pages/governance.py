@@ -3,6 +3,7 @@ administrators), the council's four-eyes decision, and every setting's history."
 
 from __future__ import annotations
 
+from datetime import date
 from functools import partial
 from typing import Any
 
@@ -12,8 +13,10 @@ from bgm_dashboard.auth.viewer import FIGURE_ROLES, ROLES
 from bgm_dashboard.formatting import moment
 from bgm_dashboard.governance.changes import (
     APPROVER_ROLES,
+    INT_KEYS,
     PENDING,
     PROPOSER_ROLES,
+    RETENTION_FLOORS,
     approve,
     history,
     propose,
@@ -21,11 +24,13 @@ from bgm_dashboard.governance.changes import (
     settings_in_force,
     withdraw,
 )
+from bgm_dashboard.governance.documents import FORMATS, KINDS, MEDIA, build, file_name, render
 from bgm_dashboard.governance.labels import format_setting, setting_help, setting_name
 from bgm_dashboard.governance.settings import KEYS
 from bgm_dashboard.settings import ABSOLUTE_MIN_GROUP_SIZE
 from bgm_dashboard.ui.actions import act, show_flash
 from bgm_dashboard.ui.context import app_context
+from bgm_dashboard.ui.downloads import audited_download
 from bgm_dashboard.ui.guard import require_roles
 from bgm_dashboard.ui.lang import lang, tr
 from bgm_dashboard.ui.plain import plain
@@ -67,6 +72,30 @@ st.dataframe(
     hide_index=True,
     width="stretch",
 )
+
+
+def document(kind: str, fmt: str) -> bytes:
+    with ctx.read() as session:
+        return render(build(session, kind, bank, lang=lang(), config=ctx.settings), fmt)
+
+
+# the documents for the staff council and the data protection officer, from these settings
+st.subheader(tr("doc.page_title"))
+st.caption(tr("doc.page_caption"))
+for column, kind in zip(st.columns(len(KINDS)), KINDS, strict=True):
+    column.markdown(f"**{tr(f'doc.{kind}.short')}**")
+    for fmt in FORMATS:
+        audited_download(
+            column,
+            tr(f"doc.format_{fmt}"),
+            build=partial(document, kind, fmt),
+            file_name=file_name(kind, fmt, lang(), date.today()),
+            mime=MEDIA[fmt],
+            key=f"doc_{kind}_{fmt}",
+            target=kind,
+            details={"format": fmt},
+            action="document_export",
+        )
 
 st.subheader(tr("governance.pending"))
 pending = [c for c in changes if c.status == PENDING]
@@ -114,12 +143,16 @@ if viewer.has(*PROPOSER_ROLES):
     st.caption(setting_help(key, lang()))
     now_value = current_values[key]
     value: Any
-    if key in ("min_group_size", "comment_min_group_size", "difference_min", "public_depth"):
-        floor = {"min_group_size": ABSOLUTE_MIN_GROUP_SIZE, "difference_min": 2}.get(key, 0)
+    if key in INT_KEYS:
+        floor = {
+            "min_group_size": ABSOLUTE_MIN_GROUP_SIZE,
+            "difference_min": 2,
+            **RETENTION_FLOORS,
+        }.get(key, 0)
         value = st.number_input(
             tr("governance.new_value"),
             min_value=floor,
-            max_value=100,
+            max_value=240 if key in RETENTION_FLOORS else 100,
             value=int(now_value),
             step=1,
             key=f"gov_value_{key}",

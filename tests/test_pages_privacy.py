@@ -45,6 +45,9 @@ def test_anonymity_page_shows_the_live_settings(
     assert at.title[0].value == heading
     text = " ".join(m.value for m in at.markdown)
     assert ("mindestens 5 Antworten" if lang == "de" else "at least 5 responses") in text
+    # the retention periods in force (issue 15), not a fixed text
+    assert ("24 Monate nach" if lang == "de" else "24 months after") in text
+    assert ("nach 60 Monaten" if lang == "de" else "after 60 months") in text
 
 
 def test_comments_are_plain_text_and_can_be_withheld(

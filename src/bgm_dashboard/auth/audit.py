@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import select, text
+from sqlalchemy import delete, func, select, text
 from sqlalchemy.orm import Session
 
 from bgm_dashboard.auth.audit_key import Keyring, add_key, load_keyring, write_key_file
@@ -40,6 +40,10 @@ SEALED = "audit_chain_keyed"
 ROTATED = "audit_key_rotated"
 """Signed with the old key, names the new one: from the next entry on, the new key signs."""
 ANCHORED = "audit_anchor"
+CUT = "audit_retention_cut"
+"""Retention removed every entry up to ``through_seq``; the entry keeps that entry's hash, so
+the chain stays checkable from the first kept entry on (the database refuses any other
+DELETE, see migration 0014)."""
 
 
 def _utc(at: datetime) -> datetime:
@@ -224,8 +228,9 @@ class ChainCheck:
     Problems: ``link`` (an entry is missing or moved), ``hash`` (an entry was altered or
     forged), ``sequence`` (numbers not 1, 2, 3 …), ``key`` (signed with a key not in the
     keyring, or a key switch without a recorded rotation), ``legacy`` (an unkeyed entry where
-    only keyed ones may be), ``truncated`` (an anchor names an entry that is gone) and
-    ``anchor`` (the entry an anchor names differs)."""
+    only keyed ones may be), ``truncated`` (an anchor names an entry that is gone),
+    ``anchor`` (the entry an anchor names differs) and ``cut`` (the log starts after entry 1
+    without a signed retention cut naming the entry before its first one)."""
 
     ok: bool
     entries: int
@@ -267,6 +272,17 @@ def _entry_problem(entry: AuditEntry, prev: str, seq: int, kid: str | None, ring
     return "" if expected == entry.hash else "hash"
 
 
+def _cut_of(entry: AuditEntry) -> tuple[int, str] | None:
+    """(through_seq, through_hash) of a retention cut recorded before ``entry``'s own number."""
+    if entry.action != CUT:
+        return None
+    try:
+        through = int(entry.details["through_seq"])
+        return (through, str(entry.details["through_hash"])) if through < entry.seq else None
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
 def verify_chain(
     session: Session,
     viewer: Viewer,
@@ -274,31 +290,91 @@ def verify_chain(
     *,
     keyring: Keyring | None = None,
 ) -> ChainCheck:
-    """Recompute every entry's HMAC, its link and its number; then check each anchor."""
+    """Recompute every entry's HMAC, its link and its number; then check each anchor. A chain
+    may start after entry 1 only where a signed retention cut names the entry before its
+    first one (number and hash)."""
     require(viewer, *READER_ROLES)
     ring = keyring or keyring_of(session)
     prev, seq, kid = GENESIS, 1, None
     count = 0
     seen: dict[int, str] = {}
+    cuts: dict[int, str] = {}
+    start: AuditEntry | None = None
     wanted = {a.seq for a in anchors}
     for entry in session.scalars(select(AuditEntry).order_by(AuditEntry.seq, AuditEntry.id)):
         count += 1
+        if start is None:
+            start = entry
+            if entry.seq > 1:  # earlier entries were cut: a kept cut entry must say so
+                prev, seq = entry.prev_hash, entry.seq
         problem = _entry_problem(entry, prev, seq, kid, ring)
         if problem:
             return ChainCheck(False, count, entry.id, problem, seq - 1, prev, entry.seq)
+        cut = _cut_of(entry)
+        if cut is not None:
+            cuts[cut[0]] = cut[1]
         kid = _active_key(entry) or kid
         if entry.seq in wanted:
             seen[entry.seq] = entry.hash
         prev, seq = entry.hash, seq + 1
+    last = seq - 1
+    if start is not None and start.seq > 1 and cuts.get(start.seq - 1) != start.prev_hash:
+        return ChainCheck(False, count, start.id, "cut", start.seq - 1, start.prev_hash, start.seq)
     if count and kid is None:
         # the upgrade seals older entries at once: a log with no keyed entry was rewritten
-        return ChainCheck(False, count, None, "legacy", count, prev, count)
+        return ChainCheck(False, count, None, "legacy", last, prev, last)
+    first = start.seq if start is not None else 1
     for anchor in sorted(anchors, key=lambda a: a.seq):
-        if anchor.seq > count:
-            return ChainCheck(False, count, None, "truncated", count, prev, count + 1)
-        if anchor.seq >= 1 and seen.get(anchor.seq) != anchor.hash:
-            return ChainCheck(False, count, None, "anchor", count, prev, anchor.seq)
-    return ChainCheck(True, count, head_seq=count, head_hash=prev)
+        if anchor.seq > last:
+            return ChainCheck(False, count, None, "truncated", last, prev, last + 1)
+        if anchor.seq in cuts and anchor.seq < first:
+            if cuts[anchor.seq] != anchor.hash:
+                return ChainCheck(False, count, None, "anchor", last, prev, anchor.seq)
+            continue
+        if anchor.seq >= first and seen.get(anchor.seq) != anchor.hash:
+            return ChainCheck(False, count, None, "anchor", last, prev, anchor.seq)
+    return ChainCheck(True, count, head_seq=last, head_hash=prev)
+
+
+def _last_before(session: Session, before: datetime) -> tuple[AuditEntry, int] | None:
+    """The newest entry of the unbroken run of entries written before ``before``, and how
+    many entries that run holds."""
+    newer = session.scalar(select(func.min(AuditEntry.seq)).where(AuditEntry.at >= _utc(before)))
+    query = select(AuditEntry).order_by(AuditEntry.seq.desc()).limit(1)
+    if newer is not None:
+        query = query.where(AuditEntry.seq < newer)
+    last = session.scalar(query)
+    if last is None:
+        return None
+    count = session.scalar(
+        select(func.count()).select_from(AuditEntry).where(AuditEntry.seq <= last.seq)
+    )
+    return last, int(count or 0)
+
+
+def count_before(session: Session, before: datetime) -> int:
+    """How many entries ``cut_before`` would remove (for a dry run)."""
+    found = _last_before(session, before)
+    return 0 if found is None else found[1]
+
+
+def cut_before(session: Session, actor: str, before: datetime) -> int:
+    """Retention: delete the oldest entries written before ``before`` (an unbroken run from
+    the start of the log), after recording a signed cut with the number and hash of the last
+    of them. Returns how many went."""
+    found = _last_before(session, before)
+    if found is None:
+        return 0
+    last, count = found
+    details = {
+        "through_seq": last.seq,
+        "through_hash": last.hash,
+        "entries": count,
+        "before": _utc(before).date().isoformat(),
+    }
+    record(session, actor, CUT, "audit_log", details)
+    session.execute(delete(AuditEntry).where(AuditEntry.seq <= last.seq))
+    return count
 
 
 def head(session: Session, viewer: Viewer) -> Anchor:

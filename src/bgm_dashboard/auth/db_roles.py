@@ -1,6 +1,7 @@
 """PostgreSQL: the app runs as a role that may read and write the app's tables but can only
-read and append to the audit log, and cannot alter, truncate or switch off triggers on any
-table. The owner role (which runs the migrations) grants this with ``bgm audit grant``."""
+read and append to the audit log (and delete only what a signed retention cut covers), and
+cannot alter, truncate or switch off triggers on any table. The owner role (which runs the
+migrations) grants this with ``bgm audit grant``."""
 
 from __future__ import annotations
 
@@ -38,7 +39,9 @@ def grant_app_role(engine: Engine, role: str) -> list[str]:
             f"REVOKE CREATE ON SCHEMA {schema} FROM {who}",
             f"GRANT USAGE ON SCHEMA {schema} TO {who}",
             f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA {schema} TO {who}",
-            f"REVOKE UPDATE, DELETE ON {schema}.{AUDIT_TABLE} FROM {who}",
+            # DELETE stays granted: the guard trigger refuses every deletion that no signed
+            # retention cut covers (migration 0014), so retention runs as the app role too
+            f"REVOKE UPDATE ON {schema}.{AUDIT_TABLE} FROM {who}",
             f"REVOKE INSERT, UPDATE, DELETE ON {schema}.{VERSION_TABLE} FROM {who}",
             f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA {schema} TO {who}",
         ]

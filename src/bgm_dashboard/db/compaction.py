@@ -31,32 +31,34 @@ CHECKPOINT_TRIES = 50
 log = logging.getLogger(__name__)
 
 
-def request_compaction(session: Session) -> None:
-    """Compact the database files once this session's transaction has committed."""
-    session.info[COMPACT_AFTER_COMMIT] = True
+def request_compaction(session: Session, tables: tuple[str, ...] = SURVEY_TABLES) -> None:
+    """Compact the database files (on PostgreSQL: ``tables``) once this session's
+    transaction has committed."""
+    session.info[COMPACT_AFTER_COMMIT] = tables
 
 
 def compact_after_commit(session: Session) -> None:
     """Session ``after_commit`` hook: runs the compaction a use case asked for. It never
     raises (the transaction is already committed); a failure leaves the pending mark."""
-    if not session.info.pop(COMPACT_AFTER_COMMIT, False):
+    tables = session.info.pop(COMPACT_AFTER_COMMIT, None)
+    if not tables:
         return
     bind = session.get_bind()
     engine = bind if isinstance(bind, Engine) else bind.engine
     try:
-        compact(engine)
+        compact(engine, tuple(tables) if isinstance(tables, tuple | list) else SURVEY_TABLES)
     except Exception:  # logged and marked; the close itself stands
         log.exception("database compaction after a wave close failed")
         _mark_pending(engine, True)
 
 
-def compact(engine: Engine) -> bool:
+def compact(engine: Engine, tables: tuple[str, ...] = SURVEY_TABLES) -> bool:
     """Rebuild the survey's storage. Returns False when the role may not do it on
     PostgreSQL (then a pending mark is kept for ``bgm wave compact`` run by the owner)."""
     if engine.dialect.name == "sqlite":
         _compact_sqlite(engine)
         return True
-    done = _compact_postgresql(engine)
+    done = _compact_postgresql(engine, tables)
     _mark_pending(engine, not done)
     return done
 
@@ -98,25 +100,25 @@ def _compact_sqlite(engine: Engine) -> None:
         raw.close()
 
 
-def _owns_survey_tables(conn: Any) -> bool:
+def _owns_tables(conn: Any, tables: tuple[str, ...]) -> bool:
     owned = conn.execute(
         text(
             "SELECT bool_and(pg_has_role(current_user, c.relowner, 'USAGE')) FROM pg_class c "
             "WHERE c.oid = ANY(CAST(:names AS regclass[]))"
         ),
-        {"names": list(SURVEY_TABLES)},
+        {"names": list(tables)},
     ).scalar()
     return bool(owned)
 
 
-def _compact_postgresql(engine: Engine) -> bool:
+def _compact_postgresql(engine: Engine, tables: tuple[str, ...]) -> bool:
     """VACUUM FULL writes each table into a new file (live rows only, in their physical
     order, which the close shuffled) and drops the old file with its dead row versions and
     free space; CHECKPOINT writes the new pages out. Needs the table owner."""
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        if not _owns_survey_tables(conn):
+        if not _owns_tables(conn, tables):
             return False
-        conn.execute(text("VACUUM (FULL, ANALYZE) " + ", ".join(SURVEY_TABLES)))
+        conn.execute(text("VACUUM (FULL, ANALYZE) " + ", ".join(tables)))
         can_checkpoint = conn.execute(
             text(
                 "SELECT r.rolsuper OR EXISTS (SELECT 1 FROM pg_auth_members m "

@@ -29,7 +29,17 @@ DIFFERENCE_FLOOR = 2
 PENDING, APPROVED, REJECTED, WITHDRAWN = "pending", "approved", "rejected", "withdrawn"
 THRESHOLDS = ("min_group_size", "comment_min_group_size")
 """Settings that may not be lowered while a wave is open: people answered under them."""
-INT_KEYS = ("min_group_size", "comment_min_group_size", "difference_min", "public_depth")
+INT_KEYS = (
+    "min_group_size",
+    "comment_min_group_size",
+    "difference_min",
+    "public_depth",
+    "raw_retention_months",
+    "audit_retention_months",
+)
+RETENTION_FLOORS = {"raw_retention_months": 1, "audit_retention_months": 12}
+"""The shortest retention the council may approve (months): the audit log must cover at
+least a year of access, and raw answers are needed until their quarter is published."""
 
 
 @dataclass(frozen=True)
@@ -94,6 +104,10 @@ def normalise(key: str, value: Any, bank: ItemBank) -> Any:
             raise ValidationError("governance.difference_too_small", min=DIFFERENCE_FLOOR)
         if key == "public_depth" and number < 0:
             raise ValidationError("governance.negative_depth")
+        if key in RETENTION_FLOORS and number < RETENTION_FLOORS[key]:
+            raise ValidationError(
+                "governance.retention_too_short", setting=key, min=RETENTION_FLOORS[key]
+            )
         return number
     if key in ("keep_mail_addresses", "open_link_allowed"):
         if not isinstance(value, bool):

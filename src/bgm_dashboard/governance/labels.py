@@ -41,6 +41,8 @@ def format_setting(key: str, value: Any, bank: ItemBank, lang: str) -> str:
         )
     if key == "comment_roles":
         return ", ".join(role_name(r, lang) for r in value) if value else t("setting.nobody", lang)
+    if key.endswith("_retention_months"):
+        return t("setting.months", lang, count=value)
     if key == "public_depth":
         return t("setting.levels_down_to", lang, level=value)
     if isinstance(value, bool):

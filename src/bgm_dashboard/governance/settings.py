@@ -28,6 +28,11 @@ class Governance:
     open_link_allowed: bool = False
     """Waves may open with an open link (weaker than codes: one person could answer more
     than once). Off by default; only the staff council's approval turns it on."""
+    raw_retention_months: int = 24
+    """Months after a quarter's first publication until its raw answers and unreleased
+    comments are deleted (``bgm retention run``, also in the scheduler's run)."""
+    audit_retention_months: int = 60
+    """Months an audit entry is kept."""
 
     def as_dict(self) -> dict[str, Any]:
         return {f.name: getattr(self, f.name) for f in fields(self)}
@@ -43,6 +48,8 @@ KEYS = (
     "public_depth",
     "keep_mail_addresses",
     "open_link_allowed",
+    "raw_retention_months",
+    "audit_retention_months",
 )
 
 
@@ -58,6 +65,8 @@ def defaults(config: Settings | None = None) -> Governance:
         public_depth=1,
         keep_mail_addresses=False,
         open_link_allowed=False,
+        raw_retention_months=24,
+        audit_retention_months=60,
     )
 
 

@@ -5,6 +5,7 @@ thing the rest of the product reads to compute figures."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from typing import Any, cast
 
@@ -15,7 +16,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from bgm_dashboard.db.models import Answer, IndicatorMoment, ItemMoment, Response
+from bgm_dashboard.db.models import Answer, AppState, IndicatorMoment, ItemMoment, Response
 from bgm_dashboard.instrument.bank import ItemBank
 from bgm_dashboard.instrument.scoring import recoded_items, score_frame
 
@@ -26,6 +27,8 @@ KEYS = ["period", "department_id"]
 IND_COLUMNS = ["period", "department_id", "indicator", "n", "s1", "s2", "b1", "b2"]
 ITEM_COLUMNS = ["period", "department_id", "scale", "item", "n", "s1", "s2"]
 TOTAL = "_total"
+RAW_DELETED_KEY = "retention_raw_deleted_months"
+"""AppState key: the months whose raw answers retention deleted (a JSON list)."""
 
 
 def _groups(meta: pd.DataFrame) -> tuple[np.ndarray, pd.DataFrame]:
@@ -190,11 +193,26 @@ def stored_answers(session: Session, periods: Sequence[str] | None = None) -> pd
     return wide
 
 
+def raw_deleted_periods(session: Session) -> set[str]:
+    """Months whose raw answers retention deleted: their moments are all that is left."""
+    found = session.scalar(select(AppState.value).where(AppState.key == RAW_DELETED_KEY))
+    return set(json.loads(found)) if found else set()
+
+
+def mark_raw_deleted(session: Session, periods: Sequence[str]) -> None:
+    """Note months whose raw answers were deleted (``rebuild_moments`` then keeps them)."""
+    months = sorted(raw_deleted_periods(session) | set(periods))
+    session.merge(AppState(key=RAW_DELETED_KEY, value=json.dumps(months)))
+
+
 def rebuild_moments(session: Session, bank: ItemBank) -> None:
-    """Recompute every stored moment from the raw answers (a repair and a consistency check)."""
-    session.query(IndicatorMoment).delete()
-    session.query(ItemMoment).delete()
+    """Recompute every stored moment from the raw answers (a repair and a consistency check).
+    Months whose raw answers retention deleted keep their moments: nothing could rebuild them."""
+    kept = sorted(raw_deleted_periods(session))
+    session.query(IndicatorMoment).filter(IndicatorMoment.period.not_in(kept)).delete()
+    session.query(ItemMoment).filter(ItemMoment.period.not_in(kept)).delete()
     wide = stored_answers(session)
+    wide = wide[~wide["period"].isin(kept)]
     if wide.empty:
         return
     answers = wide.drop(columns=["id", "period", "department_id"]).astype("float64")

@@ -24,6 +24,7 @@ from bgm_dashboard.formatting import day
 from bgm_dashboard.governance.settings import current
 from bgm_dashboard.i18n import t
 from bgm_dashboard.periods import quarter_of
+from bgm_dashboard.privacy.retention import RetentionResult, apply_retention, retention_lines
 from bgm_dashboard.pulse.addresses import address_count, erase_addresses
 from bgm_dashboard.pulse.mailconfig import MailSettings
 from bgm_dashboard.pulse.mailing import (
@@ -65,6 +66,8 @@ class RunReport:
     waiting: list[str] = field(default_factory=list)
     """Why an invitation could not go out yet: "no_mail_server", "no_addresses"."""
     erased_addresses: int = 0
+    retention: RetentionResult | None = None
+    """What the retention periods let go on this run (issue 15)."""
 
 
 def last_run(session: Session) -> date | None:
@@ -220,6 +223,9 @@ def run_schedule(
         has_addresses = address_count(session) > 0
     if report.erased_addresses:
         _compact_sqlite(ctx)
+    with ctx.write() as session:
+        governance = current(session, ctx.settings)
+        report.retention = apply_retention(session, governance, today=today, actor=ACTOR)
     for wave_id, kind, number, skip in due:
         if mail is None:
             report.waiting.append("no_mail_server")
@@ -268,6 +274,8 @@ def report_lines(report: RunReport, lang: str) -> list[str]:
         lines.append(t(f"pulse.run_waiting_{reason}", lang))
     if report.erased_addresses:
         lines.append(t("pulse.run_erased", lang, count=report.erased_addresses))
+    if report.retention is not None and report.retention.anything:
+        lines.extend(retention_lines(report.retention, lang)[1:])
     if len(lines) == 1:
         lines.append(t("pulse.run_nothing", lang))
     return lines

@@ -56,16 +56,18 @@ def audited_download(
     key: str,
     target: str,
     details: dict[str, object] | None = None,
+    action: str = "export",
 ) -> None:
-    """A download button whose file is built on click, with an audit entry ("export") —
-    for documents that carry figures (a good example as HTML or PDF)."""
+    """A download button whose file is built on click, with an audit entry ("export", or
+    another action with "export" in its name) — for documents that carry figures (a good
+    example as HTML or PDF) or settings (the council's documents)."""
     ctx = app_context()
     actor = current_viewer().name
 
     def made() -> bytes:
         data = build()
         with ctx.write() as session:
-            record(session, actor, "export", target, {"file": file_name, **(details or {})})
+            record(session, actor, action, target, {"file": file_name, **(details or {})})
         return data
 
     container.download_button(
