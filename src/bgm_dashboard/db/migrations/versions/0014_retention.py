@@ -11,7 +11,7 @@ from __future__ import annotations
 from alembic import op
 
 revision = "0014_retention"
-down_revision = "0007_pulse"
+down_revision = "0012_sessions"  # re-chained on merge
 branch_labels = None
 depends_on = None
 
