@@ -79,9 +79,19 @@ def open_waves(session: Session, today: date) -> list[Wave]:
     return [w for w in waves if w.closes_on is None or w.closes_on >= today]
 
 
+def lock_wave(session: Session, wave_id: int, *, shared: bool = False) -> Wave | None:
+    """Read a wave afresh and lock its row until the transaction ends: FOR SHARE (submitting
+    answers; many at once) or FOR UPDATE (closing; waits for those submitting, and they wait
+    for it). On SQLite the caller already holds the database's write lock."""
+    query = select(Wave).where(Wave.id == wave_id).with_for_update(read=shared)
+    return session.scalars(query.execution_options(populate_existing=True)).first()
+
+
 def close_wave(session: Session, wave: Wave) -> None:
     """Close a wave for good and rewrite its rows in random order, so that neither storage
-    order nor (on PostgreSQL) transaction ids tell who answered when."""
+    order nor (on PostgreSQL) transaction ids tell who answered when. The wave's row is
+    locked first, so that answers being submitted either finish before or are refused."""
+    lock_wave(session, wave.id)
     if wave.status == CLOSED:
         raise ValidationError("wave.already_closed", period=wave.period)
     wave.status = CLOSED
