@@ -18,7 +18,7 @@ from bgm_dashboard.governance.settings import current
 from bgm_dashboard.i18n import t
 from bgm_dashboard.org.service import import_departments
 from bgm_dashboard.privacy.publication import republish
-from bgm_dashboard.survey.importer import import_responses
+from bgm_dashboard.survey.importer import import_responses_in_batches
 from bgm_dashboard.survey.waves import close_wave, issue_tokens, open_wave, wave_for_period
 
 NAMES = ("init", "seed-demo", "import", "export", "publish", "wave")
@@ -109,13 +109,16 @@ def handle(ctx: Context, args: argparse.Namespace, lang: str) -> None:
 
 
 def _import(ctx: Context, args: argparse.Namespace, lang: str) -> None:
-    with ctx.write() as session:
-        if args.what == "departments":
+    if args.what == "departments":
+        with ctx.write() as session:
             count = import_departments(session, args.file)
             record(session, "cli", "import_departments", str(args.file), {"rows": count})
-            print(t("cli.imported_departments", lang, count=count))
-            return
-        count = import_responses(session, ctx.bank, args.file)
+        print(t("cli.imported_departments", lang, count=count))
+        return
+    # batch by batch, so that the survey keeps taking answers while a large file goes in;
+    # the publication that may become due is a transaction of its own
+    count = import_responses_in_batches(ctx.read, ctx.write, ctx.bank, args.file)
+    with ctx.write() as session:
         published = ctx.publish_due(session)
         record(
             session,

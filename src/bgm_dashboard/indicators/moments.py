@@ -11,7 +11,7 @@ from typing import Any, cast
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Select, Table, select
+from sqlalchemy import Select, Table, delete, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -224,6 +224,12 @@ def moments_for_one(
         ):
             items.append((*key, scale.code, code, 1, value, value * value))
     return indicators, items
+
+
+def remove_moments(session: Session, periods: Sequence[str]) -> None:
+    """Delete every moment of the given months (when their answers are removed)."""
+    session.execute(delete(IndicatorMoment).where(IndicatorMoment.period.in_(list(periods))))
+    session.execute(delete(ItemMoment).where(ItemMoment.period.in_(list(periods))))
 
 
 def stored_answers(session: Session, periods: Sequence[str] | None = None) -> pd.DataFrame:

@@ -16,6 +16,7 @@ import pandas as pd
 from sqlalchemy import Table, insert, select
 from sqlalchemy.orm import Session
 
+from bgm_dashboard.csvfiles import bad_character
 from bgm_dashboard.db.bulk import copy_text, insert_rows
 from bgm_dashboard.db.models import Answer, Comment, Department, Response, Wave
 from bgm_dashboard.errors import ValidationError
@@ -84,6 +85,9 @@ def clean_comment(comment: str | None) -> str | None:
         return None
     if len(comment) > MAX_COMMENT_LENGTH:
         raise ValidationError("survey.comment_too_long", limit=MAX_COMMENT_LENGTH)
+    if bad_character(comment) is not None:
+        # refused before any database sees it; the message never repeats the text
+        raise ValidationError("survey.comment_bad_characters")
     return comment
 
 

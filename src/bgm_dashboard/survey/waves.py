@@ -17,6 +17,8 @@ from bgm_dashboard.periods import PeriodError, parse_month, quarter_of
 
 OPEN = "open"
 CLOSED = "closed"
+IMPORTING = "importing"
+"""A wave an import is filling batch by batch: takes no answers, blocks publication."""
 ACCESS_LINK = "link"
 ACCESS_TOKENS = "tokens"
 TOKEN_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"

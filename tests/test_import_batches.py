@@ -1,0 +1,206 @@
+"""Large imports in short transactions, on SQLite and PostgreSQL: the same result as one
+transaction, answers from the survey get through while the import runs, a failure half-way
+leaves nothing behind, and a month being imported is neither open nor published."""
+
+from __future__ import annotations
+
+import threading
+import time
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from sqlalchemy import func, select
+
+from bgm_dashboard.context import Context
+from bgm_dashboard.db.models import Comment, IndicatorMoment, Response, Wave
+from bgm_dashboard.errors import ValidationError
+from bgm_dashboard.org.service import import_departments
+from bgm_dashboard.survey import importer
+from bgm_dashboard.survey.importer import import_responses, import_responses_in_batches
+from bgm_dashboard.survey.intake import submit_response
+from bgm_dashboard.survey.waves import IMPORTING, open_wave, wave_for_period
+from tests.conftest import REFERENCE
+from tests.test_storage import _moments
+
+TODAY = date(2026, 11, 26)
+
+
+@pytest.fixture
+def org_ctx(ctx: Context) -> Context:
+    with ctx.write() as session:
+        import_departments(session, REFERENCE / "departments.csv")
+    return ctx
+
+
+def table_counts(ctx: Context) -> tuple[int, int, int, int]:
+    with ctx.read() as session:
+        return (
+            int(session.scalar(select(func.count()).select_from(Response)) or 0),
+            int(session.scalar(select(func.count()).select_from(Comment)) or 0),
+            int(session.scalar(select(func.count()).select_from(Wave)) or 0),
+            int(session.scalar(select(func.count()).select_from(IndicatorMoment)) or 0),
+        )
+
+
+def test_batches_store_what_one_transaction_stores(org_ctx: Context, tmp_path: Path) -> None:
+    """The reference file in batches of 50 rows gives the same rows, comments and moments
+    as the single-transaction import, and the new waves end closed."""
+    ctx = org_ctx
+    count = import_responses_in_batches(
+        ctx.read, ctx.write, ctx.bank, REFERENCE / "responses.csv", batch=50, today=TODAY
+    )
+    batched = _moments(ctx), table_counts(ctx)
+    with ctx.read() as session:
+        assert {w.status for w in session.scalars(select(Wave))} == {"closed"}
+    one = replace_db(ctx, tmp_path)
+    with one.write() as session:
+        import_departments(session, REFERENCE / "departments.csv")
+        assert (
+            import_responses(session, one.bank, REFERENCE / "responses.csv", today=TODAY) == count
+        )
+    single = _moments(one), table_counts(one)
+    assert batched[1] == single[1] and batched[1][0] == count == 384
+    for a, b in zip(batched[0], single[0], strict=True):
+        pd.testing.assert_frame_equal(a, b, check_exact=False, rtol=1e-9)
+    one.engine.dispose()
+
+
+def replace_db(ctx: Context, tmp_path: Path) -> Context:
+    """A second, empty database of the same kind (a SQLite file, or a fresh PG schema)."""
+    from dataclasses import replace
+
+    from bgm_dashboard.context import make_context
+
+    url = ctx.settings.database_url
+    if url.startswith("sqlite"):
+        url = f"sqlite:///{tmp_path / 'single.sqlite3'}"
+    else:
+        import uuid
+
+        from sqlalchemy import create_engine, text
+
+        from bgm_dashboard.db.engine import normalise_url
+        from tests.conftest import POSTGRES_URL, _postgres_schema_url
+
+        schema = f"t_{uuid.uuid4().hex[:12]}"
+        admin = create_engine(normalise_url(POSTGRES_URL), isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+        admin.dispose()
+        url = _postgres_schema_url(schema)
+    return make_context(replace(ctx.settings, database_url=url))
+
+
+def test_survey_answers_get_through_while_a_file_is_imported(org_ctx: Context) -> None:
+    """While an import writes batch after batch (each slowed down), a submitter keeps
+    sending answers to the open wave: none refused, all stored, the import complete."""
+    ctx = org_ctx
+    with ctx.write() as session:
+        wave = open_wave(session, "2026-11", indicators=list(ctx.bank.indicator_codes))
+    real = importer.store_batch
+
+    def slow_batch(*args: object, **kwargs: object) -> int:
+        time.sleep(0.2)  # a batch that holds the write lock for a while
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    importer.store_batch = slow_batch  # type: ignore[assignment]
+    errors: list[BaseException] = []
+    latencies: list[float] = []
+    done = threading.Event()
+
+    def survey() -> None:
+        while not done.is_set():
+            start = time.perf_counter()
+            try:
+                submit_response(
+                    ctx.read,
+                    ctx.write,
+                    ctx.bank,
+                    wave_id=wave.id,
+                    department_code="A10",
+                    answers={"enps": 8},
+                    today=TODAY,
+                )
+            except BaseException as exc:
+                errors.append(exc)
+            latencies.append(time.perf_counter() - start)
+
+    thread = threading.Thread(target=survey)
+    thread.start()
+    try:
+        count = import_responses_in_batches(
+            ctx.read, ctx.write, ctx.bank, REFERENCE / "responses.csv", batch=40, today=TODAY
+        )
+    finally:
+        done.set()
+        thread.join()
+        importer.store_batch = real
+    assert errors == []
+    assert len(latencies) >= 5, "answers went in between the batches"
+    assert max(latencies) < 2.0
+    assert table_counts(ctx)[0] == count + len(latencies)
+
+
+def test_a_failure_half_way_leaves_nothing(
+    org_ctx: Context, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ctx = org_ctx
+    before = table_counts(ctx)
+    calls = {"n": 0}
+    real = importer.store_batch
+
+    def failing(*args: object, **kwargs: object) -> int:
+        calls["n"] += 1
+        if calls["n"] == 3:
+            with ctx.read() as session:  # meanwhile: the months are not open, not published
+                waves = list(session.scalars(select(Wave)))
+                assert waves and {w.status for w in waves} == {IMPORTING}
+                assert ctx.publish_due(session, TODAY) == []
+                session.rollback()
+            raise OSError("disk full")
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(importer, "store_batch", failing)
+    with pytest.raises(OSError):
+        import_responses_in_batches(
+            ctx.read, ctx.write, ctx.bank, REFERENCE / "responses.csv", batch=50, today=TODAY
+        )
+    assert calls["n"] == 3
+    assert table_counts(ctx) == before
+    with ctx.read() as session:
+        assert wave_for_period(session, "2026-01") is None
+
+
+def test_import_into_an_open_wave_closed_meanwhile_is_refused_whole(
+    org_ctx: Context, tmp_path: Path
+) -> None:
+    ctx = org_ctx
+    with ctx.write() as session:
+        open_wave(session, "2026-11", indicators=list(ctx.bank.indicator_codes))
+    path = tmp_path / "r.csv"
+    path.write_text(
+        "period,department,enps\n2026-10,A10,5\n2026-11,A10,7\n2026-11,A20,9\n", encoding="utf-8"
+    )
+    real = importer._widen_indicators
+
+    def close_first(session, bank, plan):  # type: ignore[no-untyped-def]
+        from bgm_dashboard.auth.viewer import SYSTEM
+        from bgm_dashboard.survey.management import close_wave_as
+
+        with ctx.write() as other:
+            close_wave_as(other, SYSTEM, ctx.bank, "2026-11", today=TODAY)
+        return real(session, bank, plan)
+
+    before = table_counts(ctx)
+    importer._widen_indicators = close_first  # type: ignore[assignment]
+    try:
+        with pytest.raises(ValidationError, match="2026-11"):
+            import_responses_in_batches(ctx.read, ctx.write, ctx.bank, path, today=TODAY)
+    finally:
+        importer._widen_indicators = real
+    after = table_counts(ctx)
+    assert after[0] == before[0] and after[1] == before[1]
+    with ctx.read() as session:
+        assert wave_for_period(session, "2026-10") is None
