@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import sqlite3
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import ExceptionContext, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 WRITE_OPTION = "bgm_write"
@@ -48,9 +50,48 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         engine = create_engine(url, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
+        event.listen(engine, "handle_error", _sqlite_readonly)
         return engine
-    kwargs.setdefault("pool_pre_ping", True)
-    return create_engine(url, **kwargs)
+    kwargs.setdefault("pool_pre_ping", True)  # a connection lost meanwhile is replaced
+    connect_args = {**postgres_connect_args(parsed.query), **kwargs.pop("connect_args", {})}
+    return create_engine(url, connect_args=connect_args, **kwargs)
+
+
+POSTGRES_DEFAULTS: dict[str, int] = {
+    "connect_timeout": 5,  # seconds: an unreachable server is reported, not waited for
+    "keepalives": 1,  # a connection whose peer vanished is noticed by the kernel ...
+    "keepalives_idle": 30,
+    "keepalives_interval": 10,
+    "keepalives_count": 3,
+    "tcp_user_timeout": 30_000,  # ... and unacknowledged data gives up after 30 s
+}
+"""libpq connection parameters the app sets unless the URL sets them itself."""
+
+POSTGRES_SERVER_DEFAULTS: dict[str, str] = {
+    "statement_timeout": "60s",
+    "idle_in_transaction_session_timeout": "60s",
+}
+"""Server settings per session (``-c name=value`` in libpq's ``options``): no statement or
+forgotten transaction holds locks for ever. The URL's own ``options`` take precedence."""
+
+
+def postgres_connect_args(query: Mapping[str, Any]) -> dict[str, Any]:
+    """Timeouts and keepalives for psycopg, merged with what the URL's query sets."""
+    args: dict[str, Any] = {k: v for k, v in POSTGRES_DEFAULTS.items() if k not in query}
+    given = query.get("options", "")
+    options = " ".join(given) if isinstance(given, tuple) else str(given)
+    extra = [f"-c {k}={v}" for k, v in POSTGRES_SERVER_DEFAULTS.items() if k not in options]
+    args["options"] = " ".join([options, *extra]).strip()
+    return args
+
+
+def _sqlite_readonly(context: ExceptionContext) -> None:
+    """A connection opened while the file was read-only stays read-only: treat the error
+    as a lost connection, so that the pool opens fresh ones (which work once the file is
+    writable again) instead of failing until a restart."""
+    error = context.original_exception
+    if isinstance(error, sqlite3.OperationalError) and "readonly" in str(error):
+        context.is_disconnect = True
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:
