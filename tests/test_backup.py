@@ -18,22 +18,15 @@ from sqlalchemy import func, select
 
 from bgm_dashboard.context import Context
 from bgm_dashboard.db.models import Response
-from bgm_dashboard.indicators.moments import rebuild_moments
 from bgm_dashboard.org.service import import_departments
 from bgm_dashboard.survey.intake import submit_response
 from bgm_dashboard.survey.waves import open_wave
-from tests.cli_helpers import Result, cli
+from tests.cli_helpers import Result
 from tests.conftest import REFERENCE
+from tests.datapath_helpers import assert_moments_equal_rebuild
 from tests.test_storage import _moments
 
 TODAY = date(2026, 11, 26)
-
-
-@pytest.fixture
-def run(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> Callable[..., Result]:
-    return lambda db_url, *args, lang="en": cli(monkeypatch, capsys, db_url, *args, lang=lang)
 
 
 @pytest.fixture
@@ -70,12 +63,7 @@ def count(ctx: Context) -> int:
 def assert_consistent(ctx: Context) -> None:
     """The figures kept at write time equal a rebuild from the raw answers, and the stored
     response count equals the counted one: no answer half in the backup."""
-    kept = _moments(ctx)
-    with ctx.write() as session:
-        rebuild_moments(session, ctx.bank)
-    rebuilt = _moments(ctx)
-    for a, b in zip(kept, rebuilt, strict=True):
-        pd.testing.assert_frame_equal(a, b, check_exact=False, rtol=1e-9)
+    kept = assert_moments_equal_rebuild(ctx)
     responses = kept[0][kept[0]["indicator"] == "responses"]["n"].sum()
     assert responses == count(ctx)
 

@@ -17,16 +17,9 @@ from bgm_dashboard.errors import ValidationError
 from bgm_dashboard.org.service import import_departments
 from bgm_dashboard.survey.intake import submit
 from bgm_dashboard.survey.waves import open_wave
-from tests.cli_helpers import Result, cli
+from tests.cli_helpers import Result
 from tests.conftest import REFERENCE
 from tests.test_import_errors import HEADER, counts
-
-
-@pytest.fixture
-def run(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> Callable[..., Result]:
-    return lambda db_url, *args, lang="en": cli(monkeypatch, capsys, db_url, *args, lang=lang)
 
 
 @pytest.fixture

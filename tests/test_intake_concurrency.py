@@ -26,6 +26,7 @@ from bgm_dashboard.survey.intake import submit_response
 from bgm_dashboard.survey.management import close_wave_as
 from bgm_dashboard.survey.waves import open_wave, wave_for_period
 from tests.conftest import REFERENCE
+from tests.datapath_helpers import assert_moments_equal_rebuild
 
 TODAY = date(2026, 11, 26)
 PERIOD = "2026-01"  # a month of an ended quarter: closing its wave publishes the quarter
@@ -130,16 +131,7 @@ def test_many_concurrent_submitters_none_refused_lost_or_doubled(open_ctx: Conte
         thread.join()
     assert errors == []
     assert stored_responses(open_ctx) == threads * each
-    from tests.test_storage import _moments
-
-    kept = _moments(open_ctx)
-    from bgm_dashboard.indicators.moments import rebuild_moments
-
-    with open_ctx.write() as session:
-        rebuild_moments(session, open_ctx.bank)
-    rebuilt = _moments(open_ctx)
-    for a, b in zip(kept, rebuilt, strict=True):
-        pd.testing.assert_frame_equal(a, b, check_exact=False, rtol=1e-9)
+    assert_moments_equal_rebuild(open_ctx)
 
 
 def published_responses(ctx: Context) -> int:

@@ -123,9 +123,8 @@ def _pg_tool(engine: Engine, command: list[str]) -> None:
     if tool is None:
         raise ValidationError("backup.tool_missing", tool=command[0])
     uri, env = _libpq(engine.url)
-    done = subprocess.run(
-        [tool, f"--dbname={uri}", *command[1:]], env=env, capture_output=True, text=True, errors="replace"
-    )
+    argv = [tool, f"--dbname={uri}", *command[1:]]
+    done = subprocess.run(argv, env=env, capture_output=True, text=True, errors="replace")
     if done.returncode != 0:
         lines = (done.stderr or "").strip().splitlines()
         raise ValidationError(
