@@ -5,16 +5,13 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, select
-
-from bgm_dashboard.context import Context
-from bgm_dashboard.db.backup import backup, restore
-from bgm_dashboard.db.migrate import upgrade
-from bgm_dashboard.db.models import Response
 from bgm_dashboard.errors import ValidationError
 from bgm_dashboard.i18n import t
+
+if TYPE_CHECKING:
+    from bgm_dashboard.context import Context
 
 NAMES = ("backup", "restore")
 
@@ -30,6 +27,12 @@ def register(sub: Any) -> None:
 
 
 def handle(ctx: Context, args: argparse.Namespace, lang: str) -> None:
+    from sqlalchemy import func, select
+
+    from bgm_dashboard.db.backup import backup, restore
+    from bgm_dashboard.db.migrate import upgrade
+    from bgm_dashboard.db.models import Response
+
     if args.command == "backup":
         backup(ctx.engine, args.file)
         print(t("cli.backup_done", lang, path=str(args.file)))

@@ -6,11 +6,13 @@ import argparse
 import os
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from bgm_dashboard.bench.suite import BACKENDS, DEFAULT_POSTGRES_URL, MONTHS, run_suite
-from bgm_dashboard.context import Context
+from bgm_dashboard.bench.defaults import BACKENDS, DEFAULT_POSTGRES_URL, MONTHS
 from bgm_dashboard.errors import UserError
+
+if TYPE_CHECKING:
+    from bgm_dashboard.context import Context
 
 NAMES = ("bench",)
 MIN_SIZE = 100
@@ -53,6 +55,8 @@ def parse_backends(raw: str) -> list[str]:
 
 
 def handle(ctx: Context, args: argparse.Namespace, lang: str) -> None:
+    from bgm_dashboard.bench.suite import run_suite
+
     del ctx  # the benchmark builds its own databases
     if not 3 <= args.months <= 120:
         raise UserError("bench.bad_months")

@@ -6,20 +6,16 @@ import argparse
 import sys
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from bgm_dashboard.auth.audit import record
 from bgm_dashboard.auth.viewer import SYSTEM
-from bgm_dashboard.context import Context
 from bgm_dashboard.errors import UserError
-from bgm_dashboard.exports.indicators import indicator_table
-from bgm_dashboard.exports.tables import FORMATS, table_bytes
-from bgm_dashboard.governance.settings import current
 from bgm_dashboard.i18n import t
-from bgm_dashboard.org.service import import_departments
-from bgm_dashboard.privacy.publication import republish
-from bgm_dashboard.survey.importer import import_responses_in_batches
-from bgm_dashboard.survey.waves import close_wave, issue_tokens, open_wave, wave_for_period
+
+if TYPE_CHECKING:  # the modules that do the work load when a command runs (fast `--help`)
+    from bgm_dashboard.context import Context
+
+FORMATS = ("csv", "csv-de", "xlsx")  # as exports.tables.FORMATS (tests hold them equal)
 
 NAMES = ("init", "seed-demo", "import", "export", "publish", "wave")
 
@@ -68,6 +64,12 @@ def _emit(data: bytes, output: Path | None) -> None:
 
 
 def handle(ctx: Context, args: argparse.Namespace, lang: str) -> None:
+    from bgm_dashboard.auth.audit import record
+    from bgm_dashboard.exports.indicators import indicator_table
+    from bgm_dashboard.exports.tables import table_bytes
+    from bgm_dashboard.governance.settings import current
+    from bgm_dashboard.privacy.publication import republish
+
     if args.command == "init":
         print(t("cli.init_done", lang))
     elif args.command == "seed-demo":
@@ -109,6 +111,10 @@ def handle(ctx: Context, args: argparse.Namespace, lang: str) -> None:
 
 
 def _import(ctx: Context, args: argparse.Namespace, lang: str) -> None:
+    from bgm_dashboard.auth.audit import record
+    from bgm_dashboard.org.service import import_departments
+    from bgm_dashboard.survey.importer import import_responses_in_batches
+
     if args.what == "departments":
         with ctx.write() as session:
             count = import_departments(session, args.file)
@@ -133,6 +139,9 @@ def _import(ctx: Context, args: argparse.Namespace, lang: str) -> None:
 
 
 def _wave(ctx: Context, args: argparse.Namespace, lang: str) -> None:
+    from bgm_dashboard.auth.audit import record
+    from bgm_dashboard.survey.waves import close_wave, issue_tokens, open_wave, wave_for_period
+
     with ctx.write() as session:
         if args.action == "open":
             open_wave(

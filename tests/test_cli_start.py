@@ -1,0 +1,68 @@
+"""The command line starts fast: parsing (and `bgm --help`) loads none of the heavy libraries;
+they load when a command runs. The choices the parser offers equal the modules' own."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from bgm_dashboard.auth.accounts import LOGIN_ROLES
+from bgm_dashboard.cli import parser
+from bgm_dashboard.commands import core, pulse, users
+from bgm_dashboard.exports.tables import FORMATS
+from bgm_dashboard.pulse.letters import LAYOUTS
+
+HEAVY = (
+    "pandas",
+    "numpy",
+    "scipy",
+    "statsmodels",
+    "sqlalchemy",
+    "alembic",
+    "fpdf",
+    "streamlit",
+    "openpyxl",
+    "argon2",
+    "babel",
+)
+
+PROBE = """
+import io, json, sys
+from contextlib import redirect_stdout
+from bgm_dashboard.cli import main
+with redirect_stdout(io.StringIO()) as out:
+    try:
+        main(sys.argv[1:])
+    except SystemExit:
+        pass
+heavy = sorted({m.split(".")[0] for m in sys.modules} & set(json.loads(sys.stdin.read())))
+print(json.dumps({"heavy": heavy, "help": out.getvalue()}))
+"""
+
+
+def probe(*args: str) -> dict[str, object]:
+    done = subprocess.run(
+        [sys.executable, "-c", PROBE, *args],
+        input=json.dumps(HEAVY),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    result: dict[str, object] = json.loads(done.stdout)
+    return result
+
+
+def test_help_loads_no_heavy_library() -> None:
+    for args in (["--help"], ["export", "--help"], ["user", "add", "--help"], ["letters", "-h"]):
+        result = probe(*args)
+        assert result["heavy"] == [], (args, result["heavy"])
+        assert "usage: bgm" in str(result["help"])
+
+
+def test_the_parser_offers_the_modules_own_choices() -> None:
+    assert core.FORMATS == FORMATS
+    assert pulse.LAYOUTS == LAYOUTS
+    assert users.LOGIN_ROLES == LOGIN_ROLES
+    args = parser().parse_args(["export", "indicators", "--format", "xlsx"])
+    assert args.format == "xlsx"
