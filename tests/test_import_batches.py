@@ -95,24 +95,25 @@ def replace_db(ctx: Context, tmp_path: Path) -> Context:
 
 def test_survey_answers_get_through_while_a_file_is_imported(org_ctx: Context) -> None:
     """While an import writes batch after batch (each slowed down), a submitter keeps
-    sending answers to the open wave: none refused, all stored, the import complete."""
+    sending answers to the open wave: none refused, all stored, and answers are stored
+    between the import's batches (the import does not hold the write lock throughout)."""
     ctx = org_ctx
     with ctx.write() as session:
         wave = open_wave(session, "2026-11", indicators=list(ctx.bank.indicator_codes))
     real = importer.store_batch
+    events: list[str] = []
 
     def slow_batch(*args: object, **kwargs: object) -> int:
+        events.append("batch")
         time.sleep(0.2)  # a batch that holds the write lock for a while
         return real(*args, **kwargs)  # type: ignore[arg-type]
 
     importer.store_batch = slow_batch  # type: ignore[assignment]
     errors: list[BaseException] = []
-    latencies: list[float] = []
     done = threading.Event()
 
     def survey() -> None:
         while not done.is_set():
-            start = time.perf_counter()
             try:
                 submit_response(
                     ctx.read,
@@ -123,9 +124,9 @@ def test_survey_answers_get_through_while_a_file_is_imported(org_ctx: Context) -
                     answers={"enps": 8},
                     today=TODAY,
                 )
+                events.append("answer")
             except BaseException as exc:
                 errors.append(exc)
-            latencies.append(time.perf_counter() - start)
 
     thread = threading.Thread(target=survey)
     thread.start()
@@ -138,9 +139,11 @@ def test_survey_answers_get_through_while_a_file_is_imported(org_ctx: Context) -
         thread.join()
         importer.store_batch = real
     assert errors == []
-    assert len(latencies) >= 5, "answers went in between the batches"
-    assert max(latencies) < 2.0
-    assert table_counts(ctx)[0] == count + len(latencies)
+    batches = [i for i, e in enumerate(events) if e == "batch"]
+    assert len(batches) == 10  # 384 rows in batches of 40
+    between = events[batches[0] : batches[-1]].count("answer")
+    assert between >= 3, events
+    assert table_counts(ctx)[0] == count + events.count("answer")
 
 
 def test_a_failure_half_way_leaves_nothing(

@@ -4,15 +4,16 @@ as the survey page. Every bad cell is refused with its line and column."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from contextlib import AbstractContextManager
+import time
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, text
 from sqlalchemy.orm import Session
 
 from bgm_dashboard.csvfiles import read_table
@@ -33,6 +34,11 @@ from bgm_dashboard.survey.waves import (
 
 _MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 CHUNK = 20_000
+"""Rows stored per statement group by the single-transaction import."""
+BATCH = 5_000
+"""Rows per transaction of the batched import: about a second of holding the write lock."""
+YIELD_S = 0.12
+"""Pause after each batch on SQLite (longer than the longest poll of SQLite's busy handler)."""
 
 
 def read_frame(path: Path | str) -> tuple[pd.DataFrame, np.ndarray]:
@@ -255,7 +261,7 @@ def import_responses_in_batches(
     bank: ItemBank,
     path: Path | str,
     *,
-    batch: int = CHUNK,
+    batch: int = BATCH,
     today: date | None = None,
 ) -> int:
     """Import a large file without shutting the survey out: the whole file is checked first
@@ -278,8 +284,14 @@ def import_responses_in_batches(
                 session.flush()
                 created[period] = wave.id
         for start in range(0, len(new_rows), batch):
-            with write() as session:
+            with write() as session, _large_cache(session):
                 _store_rows(session, bank, plan, new_rows[start : start + batch], created)
+                sqlite = session.get_bind().dialect.name == "sqlite"
+            if sqlite:
+                # SQLite's lock is not fair: a writer waiting in busy_timeout polls every
+                # few to 100 ms, and an import that begins its next batch at once would
+                # take the lock again before it: pause so that waiting answers go first
+                time.sleep(YIELD_S)
         with write() as session:
             wave_ids = _widen_indicators(session, bank, plan) | created
             for start in range(0, len(open_rows), batch):
@@ -292,6 +304,21 @@ def import_responses_in_batches(
                 remove_waves(session, list(created.values()))
         raise
     return len(plan.meta)
+
+
+@contextmanager
+def _large_cache(session: Session) -> Iterator[None]:
+    """SQLite: a page cache of 256 MB while a batch is written (rows land all over the
+    answers' B-tree; the default 2 MB cache re-reads pages again and again), then back to
+    the default so that the pooled connection gives the memory back."""
+    if session.get_bind().dialect.name != "sqlite":
+        yield
+        return
+    session.execute(text("PRAGMA cache_size=-262144"))
+    try:
+        yield
+    finally:
+        session.execute(text("PRAGMA cache_size=-2000"))
 
 
 def remove_waves(session: Session, wave_ids: list[int]) -> None:
