@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 from bgm_dashboard.auth.accounts import LOGIN_ROLES
 from bgm_dashboard.cli import parser
@@ -66,3 +67,17 @@ def test_the_parser_offers_the_modules_own_choices() -> None:
     assert users.LOGIN_ROLES == LOGIN_ROLES
     args = parser().parse_args(["export", "indicators", "--format", "xlsx"])
     assert args.format == "xlsx"
+
+
+def test_the_fast_schema_check_knows_alembics_head(tmp_path: Path) -> None:
+    """`upgrade` skips Alembic when the database has the head read from the files; that head
+    must be Alembic's own."""
+    from alembic.script import ScriptDirectory
+
+    from bgm_dashboard.db.engine import make_engine
+    from bgm_dashboard.db.migrate import alembic_config, shipped_heads
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'head.sqlite3'}")
+    script = ScriptDirectory.from_config(alembic_config(engine))
+    assert shipped_heads() == set(script.get_heads())
+    engine.dispose()
