@@ -11,15 +11,21 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import create_engine, func, select, text
+from sqlalchemy.engine import make_url
 
 from bgm_dashboard.context import Context, make_context
+from bgm_dashboard.db.engine import normalise_url
 from bgm_dashboard.db.models import Department, Response
+from bgm_dashboard.formatting import number
+from bgm_dashboard.i18n import t
 from bgm_dashboard.org.service import import_departments
 from bgm_dashboard.periods import month_of
 from bgm_dashboard.settings import load_settings
@@ -196,3 +202,142 @@ def figures(result: LoadResult) -> dict[str, float]:
 
 
 Echo = Callable[[str], None]
+
+
+@contextmanager
+def fresh_database(backend: str, workdir: Path, postgres_url: str, name: str) -> Iterator[str]:
+    """A new, empty database for one measurement: a SQLite file, or a PostgreSQL schema that
+    is dropped afterwards."""
+    if backend == "sqlite":
+        path = workdir / f"{name}.sqlite3"
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+        try:
+            yield f"sqlite:///{path}"
+        finally:
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{path}{suffix}").unlink(missing_ok=True)
+        return
+    schema = f"{name}_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(normalise_url(postgres_url), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        url = make_url(normalise_url(postgres_url))
+        yield url.update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(
+            hide_password=False
+        )
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        admin.dispose()
+
+
+def one_file(folder: Path, target: Path) -> int:
+    """The generator's monthly files as one import file (a large import); returns its rows."""
+    rows = 0
+    with target.open("w", encoding="utf-8") as out:
+        for number, path in enumerate(sorted(folder.glob("responses_*.csv"))):
+            with path.open(encoding="utf-8") as handle:
+                header = handle.readline()
+                if number == 0:
+                    out.write(header)
+                for line in handle:
+                    out.write(line)
+                    rows += 1
+    return rows
+
+
+LOAD_ROWS: tuple[tuple[str, str, int], ...] = (
+    ("load_seconds", "bench.load_row_seconds", 0),
+    ("load_submitted", "bench.load_row_submitted", 0),
+    ("load_per_s", "bench.load_row_rate", 0),
+    ("load_refused", "bench.load_row_refused", 0),
+    ("load_lost", "bench.load_row_lost", 0),
+    ("load_duplicated", "bench.load_row_duplicated", 0),
+    ("load_p50_s", "bench.load_row_p50", 2),
+    ("load_p99_s", "bench.load_row_p99", 2),
+    ("load_max_s", "bench.load_row_max", 2),
+    ("import_per_s", "bench.load_row_import_rate", 0),
+)
+LOAD_TARGETS = {
+    "load_refused": ("≤", 0.0),
+    "load_lost": ("≤", 0.0),
+    "load_duplicated": ("≤", 0.0),
+    "load_p99_s": ("≤", P99_TARGET_S),
+    "import_per_s": ("≥", 20_000.0),
+}
+
+
+def run_load_suite(
+    backends: list[str],
+    postgres_url: str,
+    workdir: Path,
+    lang: str,
+    *,
+    seconds: float,
+    submitters: int,
+    import_size: int,
+    echo: Echo,
+) -> tuple[str, bool]:
+    """Every backend: import throughput alone, then the load alone and during the import.
+    Returns the Markdown table and whether every target was met."""
+    from bgm_dashboard.bench.generator import make_org, months, write_files
+    from bgm_dashboard.instrument.bank import load_bank
+
+    workdir.mkdir(parents=True, exist_ok=True)
+    folder = workdir / f"load-{import_size}"
+    if not (folder / "manifest.json").exists():
+        write_files(folder, make_org(), load_bank(), import_size, months("2025-12", 12))
+    big = workdir / f"load-{import_size}.csv"
+    rows = one_file(folder, big)
+    departments = folder / "departments.csv"
+    columns: list[tuple[str, dict[str, float]]] = []
+    for backend in backends:
+        name = t(f"bench.backend_{backend}", lang)
+        echo(t("bench.load_step_import", lang, backend=name, rows=number(rows, lang, 0)))
+        with fresh_database(backend, workdir, postgres_url, "load_import") as url:
+            rate = time_import(url, departments, big, rows)
+        echo(
+            t("bench.load_step_alone", lang, backend=name, n=submitters, s=number(seconds, lang, 0))
+        )
+        with fresh_database(backend, workdir, postgres_url, "load") as url:
+            alone = figures(run_load(url, departments, submitters=submitters, seconds=seconds))
+            echo(t("bench.load_step_during", lang, backend=name, n=submitters))
+            during = run_load(
+                url,
+                departments,
+                submitters=submitters,
+                seconds=seconds,
+                import_file=big,
+                import_rows=rows,
+            )
+        alone["import_per_s"] = rate
+        columns.append((t("bench.load_col_alone", lang, backend=name), alone))
+        shown = figures(during)
+        if during.import_s:
+            shown["import_per_s"] = during.imported / during.import_s
+        columns.append((t("bench.load_col_during", lang, backend=name), shown))
+    return load_table(columns, lang)
+
+
+def load_table(columns: list[tuple[str, dict[str, float]]], lang: str) -> tuple[str, bool]:
+    ok = True
+    header = [t("bench.col_measure", lang), t("bench.col_target", lang), *(c[0] for c in columns)]
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for key, label, digits in LOAD_ROWS:
+        target = LOAD_TARGETS.get(key)
+        cells = [t(label, lang), f"{target[0]} {number(target[1], lang, digits)}" if target else ""]
+        for _, values in columns:
+            value = values.get(key)
+            if value is None:
+                cells.append("–")
+                continue
+            cell = number(value, lang, digits)
+            if target is not None:
+                passed = value <= target[1] if target[0] == "≤" else value >= target[1]
+                ok = ok and passed
+                cell += " " + t("bench.pass" if passed else "bench.fail", lang)
+            cells.append(cell)
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines), ok

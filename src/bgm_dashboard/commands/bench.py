@@ -32,6 +32,14 @@ def register(sub: Any) -> None:
     bench.add_argument("--workdir", type=Path, default=Path("var") / "bench")
     bench.add_argument("--months", type=int, default=MONTHS, help="monthly waves (default 60)")
     bench.add_argument("--keep", action="store_true", help="keep the SQLite benchmark files")
+    bench.add_argument(
+        "--load-seconds", type=float, default=120.0, help="load test: seconds a phase (0: none)"
+    )
+    bench.add_argument("--submitters", type=int, default=50, help="load test: concurrent senders")
+    bench.add_argument(
+        "--load-import", type=int, default=200_000, help="load test: responses in the large import"
+    )
+    bench.add_argument("--load-only", action="store_true", help="only the load test")
 
 
 def parse_sizes(raw: str) -> list[int]:
@@ -66,16 +74,42 @@ def handle(ctx: Context, args: argparse.Namespace, lang: str) -> None:
     def echo(text: str) -> None:
         print(text, file=sys.stderr, flush=True)
 
-    report, ok = run_suite(
-        sizes,
-        backends,
-        args.postgres_url,
-        args.workdir,
-        lang,
-        months_count=args.months,
-        keep=args.keep,
-        echo=echo,
-    )
-    print(report)
+    ok = True
+    if not args.load_only:
+        report, ok = run_suite(
+            sizes,
+            backends,
+            args.postgres_url,
+            args.workdir,
+            lang,
+            months_count=args.months,
+            keep=args.keep,
+            echo=echo,
+        )
+        print(report)
+    if args.load_seconds > 0:
+        from bgm_dashboard.bench.load import run_load_suite
+        from bgm_dashboard.formatting import number
+        from bgm_dashboard.i18n import t
+
+        load_report, load_ok = run_load_suite(
+            backends,
+            args.postgres_url,
+            args.workdir,
+            lang,
+            seconds=args.load_seconds,
+            submitters=args.submitters,
+            import_size=args.load_import,
+            echo=echo,
+        )
+        title = t(
+            "bench.load_title",
+            lang,
+            n=args.submitters,
+            s=number(args.load_seconds, lang, 0),
+            rows=number(args.load_import, lang, 0),
+        )
+        print(f"\n{title}\n\n{load_report}")
+        ok = ok and load_ok
     if not ok:
         raise SystemExit(1)
