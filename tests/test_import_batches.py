@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
@@ -21,6 +22,7 @@ from bgm_dashboard.survey import importer
 from bgm_dashboard.survey.importer import import_responses, import_responses_in_batches
 from bgm_dashboard.survey.intake import submit_response
 from bgm_dashboard.survey.waves import IMPORTING, open_wave, wave_for_period
+from tests.cli_helpers import Result
 from tests.conftest import REFERENCE
 from tests.test_storage import _moments
 
@@ -207,3 +209,38 @@ def test_import_into_an_open_wave_closed_meanwhile_is_refused_whole(
     assert after[0] == before[0] and after[1] == before[1]
     with ctx.read() as session:
         assert wave_for_period(session, "2026-10") is None
+
+
+def test_an_interrupted_import_is_named_and_cleaned_up(
+    org_ctx: Context, monkeypatch: pytest.MonkeyPatch, run: Callable[..., Result]
+) -> None:
+    """A process killed half-way cannot compensate: its months stay "importing" (never
+    published), a new import of them is refused with a pointer to `bgm import clean-up`,
+    which removes the left-overs; then the import goes through."""
+    ctx = org_ctx
+    before = table_counts(ctx)
+    real = importer.store_batch
+    calls = {"n": 0}
+
+    def killed(*args: object, **kwargs: object) -> int:
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise KeyboardInterrupt
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(importer, "store_batch", killed)
+    monkeypatch.setattr(importer, "remove_waves", lambda session, ids: None)  # no compensation
+    with pytest.raises(KeyboardInterrupt):
+        import_responses_in_batches(
+            ctx.read, ctx.write, ctx.bank, REFERENCE / "responses.csv", batch=50, today=TODAY
+        )
+    monkeypatch.undo()
+    assert table_counts(ctx)[0] == 100
+    url = ctx.settings.database_url
+    again = run(url, "import", "responses", str(REFERENCE / "responses.csv"), lang="de")
+    assert again.returncode != 0 and "bgm import clean-up" in again.stderr
+    done = run(url, "import", "clean-up")
+    assert done.returncode == 0 and "2026-01" in done.stdout
+    assert table_counts(ctx) == before
+    assert run(url, "import", "responses", str(REFERENCE / "responses.csv")).returncode == 0
+    assert table_counts(ctx)[0] == 384

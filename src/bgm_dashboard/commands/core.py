@@ -30,6 +30,9 @@ def register(sub: Any) -> None:
     imp_sub = imp.add_subparsers(dest="what", required=True)
     for what in ("departments", "responses"):
         imp_sub.add_parser(what).add_argument("file", type=Path)
+    imp_sub.add_parser(
+        "clean-up", help="remove what an interrupted response import left (only while none runs)"
+    )
 
     exp = sub.add_parser("export", help="export released figures")
     exp_sub = exp.add_subparsers(dest="what", required=True)
@@ -113,8 +116,14 @@ def handle(ctx: Context, args: argparse.Namespace, lang: str) -> None:
 def _import(ctx: Context, args: argparse.Namespace, lang: str) -> None:
     from bgm_dashboard.auth.audit import record
     from bgm_dashboard.org.service import import_departments
-    from bgm_dashboard.survey.importer import import_responses_in_batches
+    from bgm_dashboard.survey.importer import import_responses_in_batches, remove_unfinished
 
+    if args.what == "clean-up":
+        with ctx.write() as session:
+            periods = remove_unfinished(session)
+            record(session, "cli", "import_clean_up", ", ".join(periods) or "-")
+        print(t("cli.import_cleaned", lang, periods=", ".join(periods) or "–"))
+        return
     if args.what == "departments":
         with ctx.write() as session:
             count = import_departments(session, args.file)

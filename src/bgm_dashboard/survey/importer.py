@@ -182,6 +182,8 @@ def _check_period(session: Session, period: str) -> Wave | None:
     if quarter_published(session, quarter_of(period)):
         raise ValidationError("import.quarter_published", period=period, quarter=quarter_of(period))
     wave = wave_for_period(session, period)
+    if wave is not None and wave.status == IMPORTING:
+        raise ValidationError("import.period_importing", period=period)
     if wave is not None and wave.status != OPEN:
         raise ValidationError("import.period_closed", period=period)
     return wave
@@ -319,6 +321,17 @@ def _large_cache(session: Session) -> Iterator[None]:
         yield
     finally:
         session.execute(text("PRAGMA cache_size=-2000"))
+
+
+def remove_unfinished(session: Session) -> list[str]:
+    """Remove the waves an interrupted import left in status "importing" (a killed process
+    cannot compensate), with their answers; returns their months. Run only while no import
+    is running: such waves are never published and refuse a new import of their month."""
+    waves = list(session.scalars(select(Wave).where(Wave.status == IMPORTING)))
+    periods = sorted(w.period for w in waves)
+    if waves:
+        remove_waves(session, [w.id for w in waves])
+    return periods
 
 
 def remove_waves(session: Session, wave_ids: list[int]) -> None:
