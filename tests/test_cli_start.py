@@ -11,6 +11,7 @@ from pathlib import Path
 from bgm_dashboard.auth.accounts import LOGIN_ROLES
 from bgm_dashboard.cli import parser
 from bgm_dashboard.commands import core, pulse, users
+from bgm_dashboard.context import Context
 from bgm_dashboard.exports.tables import FORMATS
 from bgm_dashboard.pulse.letters import LAYOUTS
 
@@ -42,13 +43,14 @@ print(json.dumps({"heavy": heavy, "help": out.getvalue()}))
 """
 
 
-def probe(*args: str) -> dict[str, object]:
+def probe(*args: str, env: dict[str, str] | None = None) -> dict[str, object]:
     done = subprocess.run(
         [sys.executable, "-c", PROBE, *args],
         input=json.dumps(HEAVY),
         capture_output=True,
         text=True,
         check=True,
+        env=env,
     )
     result: dict[str, object] = json.loads(done.stdout)
     return result
@@ -81,3 +83,14 @@ def test_the_fast_schema_check_knows_alembics_head(tmp_path: Path) -> None:
     script = ScriptDirectory.from_config(alembic_config(engine))
     assert shipped_heads() == set(script.get_heads())
     engine.dispose()
+
+
+def test_export_loads_only_what_it_needs(ctx: Context, tmp_path: Path) -> None:
+    """`bgm export indicators` on a current database reads published figures: no Alembic
+    (the schema is current), no scipy, no openpyxl for CSV, no PDF or web libraries."""
+    import os
+
+    env = {**os.environ, "BGM_DATABASE_URL": ctx.settings.database_url}
+    result = probe("export", "indicators", "--output", str(tmp_path / "out.csv"), env=env)
+    assert (tmp_path / "out.csv").exists()
+    assert set(result["heavy"]) <= {"pandas", "numpy", "sqlalchemy"}, result["heavy"]  # type: ignore[arg-type]

@@ -4,11 +4,14 @@ text that a spreadsheet would run as a formula is made inert in every format."""
 from __future__ import annotations
 
 import io
+from typing import TYPE_CHECKING
 
 import pandas as pd
-from openpyxl.worksheet.worksheet import Worksheet
 
 from bgm_dashboard.exports.cells import inert_frame, is_risky
+
+if TYPE_CHECKING:  # openpyxl loads only when an XLSX file is written
+    from openpyxl.worksheet.worksheet import Worksheet
 
 FORMATS = ("csv", "csv-de", "xlsx")
 MEDIA_TYPES = {
