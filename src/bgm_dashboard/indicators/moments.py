@@ -12,8 +12,6 @@ from typing import Any, cast
 import numpy as np
 import pandas as pd
 from sqlalchemy import Select, Table, delete, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from bgm_dashboard.db.models import Answer, IndicatorMoment, ItemMoment, Response
@@ -151,13 +149,15 @@ def _upsert_add(
         arrays_of = tuple(list(column) for column in zip(*records, strict=True))
         session.connection().exec_driver_sql(sql, arrays_of)
         return
-    insert = sqlite_insert if dialect.name == "sqlite" else pg_insert
-    stmt = insert(table)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=list(keys),
-        set_={c: table.c[c] + stmt.excluded[c] for c in additive},
+    # SQLite: one prepared upsert run for every row by the driver (executemany), without
+    # SQLAlchemy's per-row parameter processing (the values are plain ints, floats and str)
+    sql = (
+        f"INSERT INTO {table.name} ({', '.join(columns)}) "
+        f"VALUES ({', '.join('?' for _ in columns)}) "
+        f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET "
+        + ", ".join(f"{c} = {table.name}.{c} + excluded.{c}" for c in additive)
     )
-    session.execute(stmt, [dict(zip(columns, values, strict=True)) for values in records])
+    session.connection().exec_driver_sql(sql, list(records))
 
 
 def _records(rows: pd.DataFrame) -> list[Record]:
