@@ -115,7 +115,7 @@ def read_table_bytes(raw: bytes, path: str = "") -> CsvTable:
                 if checked:
                     _check_cells(header, start, values)
                 continue
-            if not any(v.strip() for v in values):
+            if not "".join(values).strip():
                 continue
             if len(values) != len(header):
                 _wrong_width(header, start, values)

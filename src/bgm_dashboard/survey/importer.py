@@ -104,11 +104,18 @@ def check_frame(
             "import.unknown_department",
             value=dept.iloc[first][:40],
         )
-    answers = {}
+    answers: dict[str, pd.Series] = {}
     for column in items:
-        raw = frame[column].str.strip()
-        number = pd.to_numeric(raw.where(raw != ""), errors="coerce")
         lo, hi = bank.answer_range(column)
+        # fast path: cells written as plain integers (or empty) are looked up, not parsed
+        lookup = {str(v): float(v) for v in range(lo, hi + 1)}
+        cells = frame[column]
+        number = cells.map(lookup)
+        if not (number.isna() & (cells != "")).any():
+            answers[column] = number.astype("float64")
+            continue
+        raw = cells.str.strip()
+        number = pd.to_numeric(raw.where(raw != ""), errors="coerce")
         bad = (raw != "") & (number.isna() | (number % 1 != 0) | (number < lo) | (number > hi))
         if bad.any():
             first = _first(bad)
