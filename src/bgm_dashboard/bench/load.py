@@ -12,6 +12,7 @@ import sys
 import threading
 import time
 import uuid
+from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -47,6 +48,8 @@ class LoadResult:
     imported: int = 0
     import_s: float = 0.0
     import_failed: bool = False
+    errors: Counter[str] = field(default_factory=Counter)
+    """Refusals by kind (exception class), to tell a pool wait from a lock wait."""
 
     @property
     def lost(self) -> int:
@@ -145,8 +148,10 @@ def run_load(
                     today=today,
                 )
                 outcome = True
-            except Exception:  # what the page would show as "not stored, send again"
+            except Exception as exc:  # the page would say "not stored, please send again"
                 outcome = False
+                with lock:
+                    result.errors[type(getattr(exc, "orig", None) or exc).__name__] += 1
             waited = time.perf_counter() - began
             with lock:
                 result.latencies.append(waited)

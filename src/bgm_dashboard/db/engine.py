@@ -12,6 +12,13 @@ from sqlalchemy.engine import ExceptionContext, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 WRITE_OPTION = "bgm_write"
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+"""How long a writer waits for SQLite's write lock before the page says "send again"."""
+POOL = {"pool_size": 20, "max_overflow": 40, "pool_timeout": 60}
+"""Connections per app process: a Streamlit server runs every session in a thread of its own;
+with 50 people pressing "Absenden" at once, 15 connections (SQLAlchemy's default) made
+answers wait for a connection until the pool gave up. PostgreSQL: keep
+replicas × (pool_size + max_overflow) below the server's max_connections."""
 
 
 def normalise_url(url: str) -> str:
@@ -27,7 +34,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
 
@@ -47,14 +54,14 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         if parsed.database in (None, "", ":memory:"):
             raise ValueError("use a SQLite file, not an in-memory database")
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, **kwargs)
+        engine = create_engine(url, **{**POOL, **kwargs})
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
         event.listen(engine, "handle_error", _sqlite_readonly)
         return engine
     kwargs.setdefault("pool_pre_ping", True)  # a connection lost meanwhile is replaced
     connect_args = {**postgres_connect_args(parsed.query), **kwargs.pop("connect_args", {})}
-    return create_engine(url, connect_args=connect_args, **kwargs)
+    return create_engine(url, connect_args=connect_args, **{**POOL, **kwargs})
 
 
 POSTGRES_DEFAULTS: dict[str, int] = {
