@@ -298,6 +298,7 @@ def run_load_suite(
     rows = one_file(folder, big)
     departments = folder / "departments.csv"
     columns: list[tuple[str, dict[str, float]]] = []
+    notes: list[str] = []
     for backend in backends:
         name = t(f"bench.backend_{backend}", lang)
         echo(t("bench.load_step_import", lang, backend=name, rows=number(rows, lang, 0)))
@@ -307,7 +308,8 @@ def run_load_suite(
             t("bench.load_step_alone", lang, backend=name, n=submitters, s=number(seconds, lang, 0))
         )
         with fresh_database(backend, workdir, postgres_url, "load") as url:
-            alone = figures(run_load(url, departments, submitters=submitters, seconds=seconds))
+            alone_result = run_load(url, departments, submitters=submitters, seconds=seconds)
+            alone, alone_errors = figures(alone_result), alone_result.errors
             echo(t("bench.load_step_during", lang, backend=name, n=submitters))
             during = run_load(
                 url,
@@ -323,7 +325,13 @@ def run_load_suite(
         if during.import_s:
             shown["import_per_s"] = during.imported / during.import_s
         columns.append((t("bench.load_col_during", lang, backend=name), shown))
-    return load_table(columns, lang)
+        for label, kinds in ((columns[-2][0], alone_errors), (columns[-1][0], during.errors)):
+            if kinds:
+                notes.append(f"{label}: " + ", ".join(f"{k} {v}" for k, v in kinds.items()))
+    report, ok = load_table(columns, lang)
+    if notes:
+        report += "\n\n" + t("bench.load_refusals", lang) + "\n" + "\n".join(notes)
+    return report, ok
 
 
 def load_table(columns: list[tuple[str, dict[str, float]]], lang: str) -> tuple[str, bool]:
