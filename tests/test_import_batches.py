@@ -244,3 +244,33 @@ def test_an_interrupted_import_is_named_and_cleaned_up(
     assert table_counts(ctx) == before
     assert run(url, "import", "responses", str(REFERENCE / "responses.csv")).returncode == 0
     assert table_counts(ctx)[0] == 384
+
+
+def test_quarters_due_after_an_import_are_published_one_transaction_each(
+    org_ctx: Context, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Publishing after a large import holds the write lock per quarter, not for all."""
+    from contextlib import contextmanager
+
+    from bgm_dashboard.context import Context as ContextClass
+    from bgm_dashboard.db.models import Publication
+
+    ctx = org_ctx
+    import_responses_in_batches(
+        ctx.read, ctx.write, ctx.bank, REFERENCE / "responses.csv", today=TODAY
+    )
+    writes = {"n": 0}
+    real = ContextClass.write
+
+    @contextmanager
+    def counted(self: ContextClass):  # type: ignore[no-untyped-def]
+        writes["n"] += 1
+        with real(self) as session:
+            yield session
+
+    monkeypatch.setattr(ContextClass, "write", counted)
+    assert ctx.publish_due_stepwise(TODAY) == ["2026-Q1", "2026-Q2"]
+    assert writes["n"] == 2
+    with ctx.read() as session:
+        assert sorted(session.scalars(select(Publication.quarter))) == ["2026-Q1", "2026-Q2"]
+    assert ctx.publish_due_stepwise(TODAY) == []

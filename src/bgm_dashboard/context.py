@@ -16,7 +16,7 @@ from bgm_dashboard.db.engine import make_engine, session_factory, writer_factory
 from bgm_dashboard.db.migrate import upgrade
 from bgm_dashboard.governance.settings import current
 from bgm_dashboard.instrument.bank import ItemBank, load_bank
-from bgm_dashboard.privacy.publication import publish_due
+from bgm_dashboard.privacy.publication import due_quarters, publish_due, publish_quarter
 from bgm_dashboard.settings import Settings, load_settings
 
 
@@ -47,6 +47,23 @@ class Context:
             bank=self.bank,
             governance=current(session, self.settings),
         )
+
+    def publish_due_stepwise(self, today: date | None = None) -> list[str]:
+        """Publish every due quarter, each in a transaction of its own, so that a large
+        import's publications never hold the write lock for long (answers get in between);
+        a quarter another process published meanwhile is skipped."""
+        today = today or date.today()
+        with self.read() as session:
+            due = due_quarters(session, today)
+        done = []
+        for quarter in due:
+            with self.write() as session:
+                if quarter not in due_quarters(session, today):
+                    continue
+                governance = current(session, self.settings)
+                publish_quarter(session, quarter, bank=self.bank, governance=governance)
+                done.append(quarter)
+        return done
 
 
 def make_context(settings: Settings | None = None, *, migrate: bool = True) -> Context:

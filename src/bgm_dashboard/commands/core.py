@@ -131,10 +131,10 @@ def _import(ctx: Context, args: argparse.Namespace, lang: str) -> None:
         print(t("cli.imported_departments", lang, count=count))
         return
     # batch by batch, so that the survey keeps taking answers while a large file goes in;
-    # the publication that may become due is a transaction of its own
+    # each quarter that becomes due is published in a transaction of its own
     count = import_responses_in_batches(ctx.read, ctx.write, ctx.bank, args.file)
+    published = ctx.publish_due_stepwise()
     with ctx.write() as session:
-        published = ctx.publish_due(session)
         record(
             session,
             "cli",
