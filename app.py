@@ -6,6 +6,7 @@ import streamlit as st
 
 from bgm_dashboard.ui.auth import ensure_session, identity_sidebar, sync_session_cookie
 from bgm_dashboard.ui.context import app_context
+from bgm_dashboard.ui.dbguard import database_guard
 from bgm_dashboard.ui.demo import demo_notice
 from bgm_dashboard.ui.lang import language_switch, tr
 from bgm_dashboard.ui.layout import page_style
@@ -14,7 +15,8 @@ from bgm_dashboard.ui.navigation import START_PATH, landing_page, menu, pages_fo
 # an emoji, not a :material/…: icon: Streamlit fetches those favicons from fonts.gstatic.com,
 # handing every visitor's IP address to an outside server; an emoji favicon is drawn locally
 st.set_page_config(page_title="BGM Resilienz-Dashboard", page_icon="🌱", layout="wide")
-app_context()
+with database_guard():
+    app_context()
 page_style()
 viewer = ensure_session()
 
@@ -47,4 +49,5 @@ language_switch()
 identity_sidebar(viewer)
 sync_session_cookie(viewer)
 demo_notice()
-navigation.run()
+with database_guard():
+    navigation.run()

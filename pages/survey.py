@@ -5,12 +5,13 @@ from __future__ import annotations
 from datetime import date
 
 import streamlit as st
+from sqlalchemy.exc import SQLAlchemyError
 
 from bgm_dashboard.errors import UserError
 from bgm_dashboard.formatting import period
 from bgm_dashboard.governance.settings import current
 from bgm_dashboard.survey.form import survey_form
-from bgm_dashboard.survey.intake import MAX_COMMENT_LENGTH, submit
+from bgm_dashboard.survey.intake import MAX_COMMENT_LENGTH, submit_response
 from bgm_dashboard.ui.context import app_context
 from bgm_dashboard.ui.lang import lang, language_switch, tr
 from bgm_dashboard.ui.survey_marker import answered_here, remember_answer
@@ -110,18 +111,23 @@ if sent:
         st.error(tr("survey.unknown_department"))
         st.stop()
     try:
-        with ctx.write() as session:
-            submit(
-                session,
-                ctx.bank,
-                wave_id=form.wave_id,
-                department_code=department,
-                answers=answers,
-                comment=comment,
-                token=token,
-            )
+        submit_response(
+            ctx.read,
+            ctx.write,
+            ctx.bank,
+            wave_id=form.wave_id,
+            department_code=department,
+            answers=answers,
+            comment=comment,
+            token=token,
+        )
     except UserError as error:
         st.error(error.message(lang()))
+        st.stop()
+    except SQLAlchemyError:
+        # the database failed (locked, unreachable, read-only): nothing was stored, the form
+        # above keeps what was entered, and the person can send it again
+        st.error(tr("survey.storage_failed"))
         st.stop()
     st.session_state[SUBMITTED] = form.wave_id
     st.query_params.clear()

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -116,3 +117,12 @@ def demo_db(tmp_path_factory: pytest.TempPathFactory) -> str:
     seed_demo(context, folder=SAMPLE, today=date(2026, 11, 26))
     context.engine.dispose()
     return f"sqlite:///{path}"
+
+
+@pytest.fixture
+def run(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> Callable[..., Any]:
+    """``run(db_url, *args, lang="en")``: the real ``bgm`` entry point, in-process; returns
+    tests.cli_helpers.Result (return code, stdout, stderr)."""
+    from tests.cli_helpers import cli
+
+    return lambda db_url, *args, lang="en": cli(monkeypatch, capsys, db_url, *args, lang=lang)

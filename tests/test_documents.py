@@ -94,3 +94,10 @@ def test_documents_state_the_settings_in_force_and_follow_a_four_eyes_change(
             assert "k = 8" in printed and "Version 6 (14.09.2026)" in printed, kind
         english = render(build(session, "vvt", ctx.bank, lang="en"), "md").decode("utf-8")
     assert "Minimum group size k = 8" in english and "deletion after 18 and 37 months" in english
+
+
+def test_the_command_line_offers_the_documents_there_are() -> None:
+    from bgm_dashboard.commands import council
+    from bgm_dashboard.governance import documents
+
+    assert council.KINDS == documents.KINDS and council.FORMATS == documents.FORMATS

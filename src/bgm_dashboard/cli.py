@@ -7,13 +7,12 @@ import sys
 from collections.abc import Sequence
 from types import ModuleType
 
-from bgm_dashboard.commands import audit, bench, core, council, pulse, users
-from bgm_dashboard.context import make_context
+from bgm_dashboard.commands import audit, backup, bench, core, council, pulse, users
 from bgm_dashboard.errors import UserError
 from bgm_dashboard.i18n import t
 from bgm_dashboard.settings import ConfigError, load_settings
 
-MODULES: list[ModuleType] = [core, users, audit, bench, pulse, council]
+MODULES: list[ModuleType] = [core, users, audit, bench, pulse, backup, council]
 """Each module has NAMES (its sub-commands), register(subparsers) and handle(ctx, args, lang)."""
 
 
@@ -33,6 +32,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"bgm: {exc}", file=sys.stderr)
         return 2
     lang = settings.language
+    from bgm_dashboard.context import make_context  # the heavy part: after parsing
+
     try:
         ctx = make_context(settings)
         for module in MODULES:

@@ -110,7 +110,7 @@ def seed_demo(
         _load_plans(session, folder / "plans.csv", ids)
         create_demo_accounts(session)
         if wave_for_period(session, month_of(today)) is None:
-            _approve_open_link(ctx, session)
+            approve_open_link(ctx, session)
             open_wave(
                 session,
                 month_of(today),
@@ -123,7 +123,7 @@ def seed_demo(
     return True
 
 
-def _approve_open_link(ctx: Context, session: Session) -> None:
+def approve_open_link(ctx: Context, session: Session) -> None:
     """The demo's survey is an open link, so that visitors can try it without a code: the
     demo HR team proposes it and the demo staff council approves it (the real four-eyes
     flow, in the audit log; the staff page shows the open link as the weaker mode)."""

@@ -19,15 +19,13 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
+from bgm_dashboard.bench.defaults import MONTHS
 from bgm_dashboard.bench.generator import SEED, make_org, months, write_files
 from bgm_dashboard.db.engine import normalise_url
 from bgm_dashboard.formatting import number
 from bgm_dashboard.i18n import t
 from bgm_dashboard.instrument.bank import load_bank
 
-DEFAULT_POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/test"
-BACKENDS = ("sqlite", "postgresql")
-MONTHS = 60
 RUN_TIMEOUT_S = 3 * 3600
 
 

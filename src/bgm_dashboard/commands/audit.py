@@ -7,24 +7,13 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from bgm_dashboard.auth.audit import (
-    ANCHORED,
-    Anchor,
-    csv_bytes,
-    entries,
-    read_anchors,
-    record,
-    record_export,
-    rotate_key,
-    verify_chain,
-)
-from bgm_dashboard.auth.db_roles import grant_app_role
-from bgm_dashboard.auth.viewer import SYSTEM
-from bgm_dashboard.context import Context
 from bgm_dashboard.errors import ValidationError
 from bgm_dashboard.i18n import t
+
+if TYPE_CHECKING:  # the modules that do the work load when a command runs (fast `--help`)
+    from bgm_dashboard.context import Context
 
 NAMES = ("audit",)
 
@@ -46,6 +35,9 @@ def register(sub: Any) -> None:
 
 
 def _verify(ctx: Context, files: list[Path], lang: str) -> None:
+    from bgm_dashboard.auth.audit import read_anchors, verify_chain
+    from bgm_dashboard.auth.viewer import SYSTEM
+
     anchors = [a for path in files for a in read_anchors(path)]
     with ctx.read() as session:
         check = verify_chain(session, SYSTEM, anchors)
@@ -69,6 +61,8 @@ def _verify(ctx: Context, files: list[Path], lang: str) -> None:
 
 
 def _anchor(ctx: Context, output: Path | None, lang: str) -> None:
+    from bgm_dashboard.auth.audit import ANCHORED, Anchor, record
+
     with ctx.write() as session:
         entry = record(session, "cli", ANCHORED, "audit_log", {"file": output is not None})
         anchor = Anchor(entry.seq, entry.hash)
@@ -82,6 +76,10 @@ def _anchor(ctx: Context, output: Path | None, lang: str) -> None:
 
 
 def handle(ctx: Context, args: argparse.Namespace, lang: str) -> None:
+    from bgm_dashboard.auth.audit import csv_bytes, entries, record_export, rotate_key
+    from bgm_dashboard.auth.db_roles import grant_app_role
+    from bgm_dashboard.auth.viewer import SYSTEM
+
     if args.action == "verify":
         _verify(ctx, args.anchor, lang)
         return

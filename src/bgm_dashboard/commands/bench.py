@@ -6,11 +6,13 @@ import argparse
 import os
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from bgm_dashboard.bench.suite import BACKENDS, DEFAULT_POSTGRES_URL, MONTHS, run_suite
-from bgm_dashboard.context import Context
+from bgm_dashboard.bench.defaults import BACKENDS, DEFAULT_POSTGRES_URL, MONTHS
 from bgm_dashboard.errors import UserError
+
+if TYPE_CHECKING:
+    from bgm_dashboard.context import Context
 
 NAMES = ("bench",)
 MIN_SIZE = 100
@@ -30,6 +32,14 @@ def register(sub: Any) -> None:
     bench.add_argument("--workdir", type=Path, default=Path("var") / "bench")
     bench.add_argument("--months", type=int, default=MONTHS, help="monthly waves (default 60)")
     bench.add_argument("--keep", action="store_true", help="keep the SQLite benchmark files")
+    bench.add_argument(
+        "--load-seconds", type=float, default=120.0, help="load test: seconds a phase (0: none)"
+    )
+    bench.add_argument("--submitters", type=int, default=50, help="load test: concurrent senders")
+    bench.add_argument(
+        "--load-import", type=int, default=200_000, help="load test: responses in the large import"
+    )
+    bench.add_argument("--load-only", action="store_true", help="only the load test")
 
 
 def parse_sizes(raw: str) -> list[int]:
@@ -53,6 +63,8 @@ def parse_backends(raw: str) -> list[str]:
 
 
 def handle(ctx: Context, args: argparse.Namespace, lang: str) -> None:
+    from bgm_dashboard.bench.suite import run_suite
+
     del ctx  # the benchmark builds its own databases
     if not 3 <= args.months <= 120:
         raise UserError("bench.bad_months")
@@ -62,16 +74,42 @@ def handle(ctx: Context, args: argparse.Namespace, lang: str) -> None:
     def echo(text: str) -> None:
         print(text, file=sys.stderr, flush=True)
 
-    report, ok = run_suite(
-        sizes,
-        backends,
-        args.postgres_url,
-        args.workdir,
-        lang,
-        months_count=args.months,
-        keep=args.keep,
-        echo=echo,
-    )
-    print(report)
+    ok = True
+    if not args.load_only:
+        report, ok = run_suite(
+            sizes,
+            backends,
+            args.postgres_url,
+            args.workdir,
+            lang,
+            months_count=args.months,
+            keep=args.keep,
+            echo=echo,
+        )
+        print(report)
+    if args.load_seconds > 0:
+        from bgm_dashboard.bench.load import run_load_suite
+        from bgm_dashboard.formatting import number
+        from bgm_dashboard.i18n import t
+
+        load_report, load_ok = run_load_suite(
+            backends,
+            args.postgres_url,
+            args.workdir,
+            lang,
+            seconds=args.load_seconds,
+            submitters=args.submitters,
+            import_size=args.load_import,
+            echo=echo,
+        )
+        title = t(
+            "bench.load_title",
+            lang,
+            n=args.submitters,
+            s=number(args.load_seconds, lang, 0),
+            rows=number(args.load_import, lang, 0),
+        )
+        print(f"\n{title}\n\n{load_report}")
+        ok = ok and load_ok
     if not ok:
         raise SystemExit(1)

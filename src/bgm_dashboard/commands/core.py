@@ -6,24 +6,16 @@ import argparse
 import sys
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from bgm_dashboard.auth.audit import record
 from bgm_dashboard.auth.viewer import SYSTEM
-from bgm_dashboard.context import Context
-from bgm_dashboard.db.compaction import compact
 from bgm_dashboard.errors import UserError
-from bgm_dashboard.exports.indicators import indicator_table
-from bgm_dashboard.exports.tables import FORMATS, table_bytes
-from bgm_dashboard.governance.settings import current
 from bgm_dashboard.i18n import t
-from bgm_dashboard.org.service import import_departments
-from bgm_dashboard.privacy.overfull import held_text
-from bgm_dashboard.privacy.publication import held_quarters, republish
-from bgm_dashboard.survey.importer import import_responses
-from bgm_dashboard.survey.livecounts import band_text
-from bgm_dashboard.survey.management import wave_rows
-from bgm_dashboard.survey.waves import close_wave, issue_tokens, open_wave, wave_for_period
+
+if TYPE_CHECKING:  # the modules that do the work load when a command runs (fast `--help`)
+    from bgm_dashboard.context import Context
+
+FORMATS = ("csv", "csv-de", "xlsx")  # as exports.tables.FORMATS (tests hold them equal)
 
 NAMES = ("init", "seed-demo", "import", "export", "publish", "wave")
 
@@ -38,6 +30,9 @@ def register(sub: Any) -> None:
     imp_sub = imp.add_subparsers(dest="what", required=True)
     for what in ("departments", "responses"):
         imp_sub.add_parser(what).add_argument("file", type=Path)
+    imp_sub.add_parser(
+        "clean-up", help="remove what an interrupted response import left (only while none runs)"
+    )
 
     exp = sub.add_parser("export", help="export released figures")
     exp_sub = exp.add_subparsers(dest="what", required=True)
@@ -82,6 +77,13 @@ def _emit(data: bytes, output: Path | None) -> None:
 
 
 def handle(ctx: Context, args: argparse.Namespace, lang: str) -> None:
+    from bgm_dashboard.auth.audit import record
+    from bgm_dashboard.exports.indicators import indicator_table
+    from bgm_dashboard.exports.tables import table_bytes
+    from bgm_dashboard.governance.settings import current
+    from bgm_dashboard.privacy.overfull import held_text
+    from bgm_dashboard.privacy.publication import held_quarters, republish
+
     if args.command == "init":
         print(t("cli.init_done", lang))
     elif args.command == "seed-demo":
@@ -126,14 +128,27 @@ def handle(ctx: Context, args: argparse.Namespace, lang: str) -> None:
 
 
 def _import(ctx: Context, args: argparse.Namespace, lang: str) -> None:
-    with ctx.write() as session:
-        if args.what == "departments":
+    from bgm_dashboard.auth.audit import record
+    from bgm_dashboard.org.service import import_departments
+    from bgm_dashboard.survey.importer import import_responses_in_batches, remove_unfinished
+
+    if args.what == "clean-up":
+        with ctx.write() as session:
+            periods = remove_unfinished(session)
+            record(session, "cli", "import_clean_up", ", ".join(periods) or "-")
+        print(t("cli.import_cleaned", lang, periods=", ".join(periods) or "–"))
+        return
+    if args.what == "departments":
+        with ctx.write() as session:
             count = import_departments(session, args.file)
             record(session, "cli", "import_departments", str(args.file), {"rows": count})
-            print(t("cli.imported_departments", lang, count=count))
-            return
-        count = import_responses(session, ctx.bank, args.file)
-        published = ctx.publish_due(session)
+        print(t("cli.imported_departments", lang, count=count))
+        return
+    # batch by batch, so that the survey keeps taking answers while a large file goes in;
+    # each quarter that becomes due is published in a transaction of its own
+    count = import_responses_in_batches(ctx.read, ctx.write, ctx.bank, args.file)
+    published = ctx.publish_due_stepwise()
+    with ctx.write() as session:
         record(
             session,
             "cli",
@@ -148,6 +163,10 @@ def _import(ctx: Context, args: argparse.Namespace, lang: str) -> None:
 
 def _wave_list(ctx: Context, lang: str) -> None:
     """The waves page's table for the terminal: counts only as ranges, none below k."""
+    from bgm_dashboard.governance.settings import current
+    from bgm_dashboard.survey.livecounts import band_text
+    from bgm_dashboard.survey.management import wave_rows
+
     with ctx.write() as session:
         rows = wave_rows(session, SYSTEM)
         k = current(session, ctx.settings).min_group_size
@@ -168,6 +187,12 @@ def _wave_list(ctx: Context, lang: str) -> None:
 
 
 def _wave(ctx: Context, args: argparse.Namespace, lang: str) -> None:
+    from bgm_dashboard.auth.audit import record
+    from bgm_dashboard.db.compaction import compact
+    from bgm_dashboard.privacy.overfull import held_text
+    from bgm_dashboard.privacy.publication import held_quarters
+    from bgm_dashboard.survey.waves import close_wave, issue_tokens, open_wave, wave_for_period
+
     if args.action == "list":
         _wave_list(ctx, lang)
         return

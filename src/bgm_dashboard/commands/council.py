@@ -7,13 +7,15 @@ from __future__ import annotations
 import argparse
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from bgm_dashboard.auth.audit import record
-from bgm_dashboard.context import Context
-from bgm_dashboard.governance.documents import FORMATS, KINDS, build, file_name, render
-from bgm_dashboard.governance.settings import current
-from bgm_dashboard.privacy.retention import RetentionResult, apply_retention, retention_lines
+if TYPE_CHECKING:  # the modules that do the work load when a command runs (fast `--help`)
+    from bgm_dashboard.context import Context
+    from bgm_dashboard.privacy.retention import RetentionResult
+
+# as governance.documents.KINDS / FORMATS (tests/test_documents.py holds them equal)
+KINDS = ("dienstvereinbarung", "vvt", "dsfa")
+FORMATS = ("pdf", "docx", "md")
 
 NAMES = ("retention", "docs")
 ACTOR = "cli"
@@ -33,12 +35,19 @@ def register(sub: Any) -> None:
 
 
 def run_retention(ctx: Context, *, today: date, dry_run: bool, actor: str) -> RetentionResult:
+    from bgm_dashboard.governance.settings import current
+    from bgm_dashboard.privacy.retention import apply_retention
+
     with ctx.write() as session:
         governance = current(session, ctx.settings)
         return apply_retention(session, governance, today=today, actor=actor, dry_run=dry_run)
 
 
 def handle(ctx: Context, args: argparse.Namespace, lang: str) -> None:
+    from bgm_dashboard.auth.audit import record
+    from bgm_dashboard.governance.documents import build, file_name, render
+    from bgm_dashboard.privacy.retention import retention_lines
+
     if args.command == "retention":
         result = run_retention(
             ctx, today=args.today or date.today(), dry_run=args.dry_run, actor=ACTOR

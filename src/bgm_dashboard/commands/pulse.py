@@ -7,19 +7,15 @@ import argparse
 import sys
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from bgm_dashboard.auth.viewer import SYSTEM
-from bgm_dashboard.context import Context
-from bgm_dashboard.formatting import day
-from bgm_dashboard.governance.settings import current
 from bgm_dashboard.i18n import t
-from bgm_dashboard.pulse.addresses import erase_addresses_as, import_addresses
-from bgm_dashboard.pulse.letters import LAYOUTS, code_letters
-from bgm_dashboard.pulse.mailconfig import load_mail_settings, public_url
-from bgm_dashboard.pulse.runner import last_run, report_lines, run_schedule
-from bgm_dashboard.pulse.schedule import load_plan, upcoming
 from bgm_dashboard.settings import ConfigError
+
+if TYPE_CHECKING:  # the modules that do the work load when a command runs (fast `--help`)
+    from bgm_dashboard.context import Context
+
+LAYOUTS = ("pages", "slips")  # as pulse.letters.LAYOUTS (tests/test_cli_start.py holds them equal)
 
 NAMES = ("schedule", "addresses", "letters")
 
@@ -46,6 +42,15 @@ def register(sub: Any) -> None:
 
 
 def handle(ctx: Context, args: argparse.Namespace, lang: str) -> None:
+    from bgm_dashboard.auth.viewer import SYSTEM
+    from bgm_dashboard.formatting import day
+    from bgm_dashboard.governance.settings import current
+    from bgm_dashboard.pulse.addresses import erase_addresses_as, import_addresses
+    from bgm_dashboard.pulse.letters import code_letters
+    from bgm_dashboard.pulse.mailconfig import load_mail_settings, public_url
+    from bgm_dashboard.pulse.runner import last_run, report_lines, run_schedule
+    from bgm_dashboard.pulse.schedule import load_plan, upcoming
+
     if args.command == "schedule":
         if args.action == "run":
             try:

@@ -6,23 +6,16 @@ from __future__ import annotations
 import argparse
 import getpass
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from bgm_dashboard.auth.accounts import (
-    LOGIN_ROLES,
-    create_account,
-    get_account,
-    list_accounts,
-    set_active,
-    set_password,
-    set_roles,
-    unlock,
-)
-from bgm_dashboard.auth.viewer import SYSTEM
-from bgm_dashboard.context import Context
+from bgm_dashboard.auth.viewer import ROLES, SYSTEM
 from bgm_dashboard.errors import ValidationError
-from bgm_dashboard.formatting import moment
 from bgm_dashboard.i18n import t
+
+if TYPE_CHECKING:  # the modules that do the work load when a command runs (fast `--help`)
+    from bgm_dashboard.context import Context
+
+LOGIN_ROLES = tuple(r for r in ROLES if r != "staff")  # as auth.accounts (tests hold them equal)
 
 NAMES = ("user",)
 
@@ -64,6 +57,15 @@ def read_password(lang: str, *, confirm: bool = True) -> str:
 
 
 def handle(ctx: Context, args: argparse.Namespace, lang: str) -> None:
+    from bgm_dashboard.auth.accounts import (
+        create_account,
+        get_account,
+        set_active,
+        set_password,
+        set_roles,
+        unlock,
+    )
+
     if args.action == "list":
         _list(ctx, lang)
         return
@@ -101,6 +103,9 @@ def handle(ctx: Context, args: argparse.Namespace, lang: str) -> None:
 
 
 def _list(ctx: Context, lang: str) -> None:
+    from bgm_dashboard.auth.accounts import list_accounts
+    from bgm_dashboard.formatting import moment
+
     with ctx.read() as session:
         accounts = list_accounts(session, SYSTEM)
     if not accounts:

@@ -2,16 +2,25 @@
 
 from __future__ import annotations
 
+import sqlite3
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import ExceptionContext, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from bgm_dashboard.db.compaction import compact_after_commit
 
 WRITE_OPTION = "bgm_write"
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+"""How long a writer waits for SQLite's write lock before the page says "send again"."""
+POOL = {"pool_size": 20, "max_overflow": 40, "pool_timeout": 60}
+"""Connections per app process: a Streamlit server runs every session in a thread of its own;
+with 50 people pressing "Absenden" at once, 15 connections (SQLAlchemy's default) made
+answers wait for a connection until the pool gave up. PostgreSQL: keep
+replicas × (pool_size + max_overflow) below the server's max_connections."""
 
 
 def normalise_url(url: str) -> str:
@@ -27,7 +36,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA synchronous=NORMAL")
     # deleted rows are overwritten with zeros, not left readable in free space
     cursor.execute("PRAGMA secure_delete=ON")
@@ -49,12 +58,51 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         if parsed.database in (None, "", ":memory:"):
             raise ValueError("use a SQLite file, not an in-memory database")
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, **kwargs)
+        engine = create_engine(url, **{**POOL, **kwargs})
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
+        event.listen(engine, "handle_error", _sqlite_readonly)
         return engine
-    kwargs.setdefault("pool_pre_ping", True)
-    return create_engine(url, **kwargs)
+    kwargs.setdefault("pool_pre_ping", True)  # a connection lost meanwhile is replaced
+    connect_args = {**postgres_connect_args(parsed.query), **kwargs.pop("connect_args", {})}
+    return create_engine(url, connect_args=connect_args, **{**POOL, **kwargs})
+
+
+POSTGRES_DEFAULTS: dict[str, int] = {
+    "connect_timeout": 5,  # seconds: an unreachable server is reported, not waited for
+    "keepalives": 1,  # a connection whose peer vanished is noticed by the kernel ...
+    "keepalives_idle": 30,
+    "keepalives_interval": 10,
+    "keepalives_count": 3,
+    "tcp_user_timeout": 30_000,  # ... and unacknowledged data gives up after 30 s
+}
+"""libpq connection parameters the app sets unless the URL sets them itself."""
+
+POSTGRES_SERVER_DEFAULTS: dict[str, str] = {
+    "statement_timeout": "60s",
+    "idle_in_transaction_session_timeout": "60s",
+}
+"""Server settings per session (``-c name=value`` in libpq's ``options``): no statement or
+forgotten transaction holds locks for ever. The URL's own ``options`` take precedence."""
+
+
+def postgres_connect_args(query: Mapping[str, Any]) -> dict[str, Any]:
+    """Timeouts and keepalives for psycopg, merged with what the URL's query sets."""
+    args: dict[str, Any] = {k: v for k, v in POSTGRES_DEFAULTS.items() if k not in query}
+    given = query.get("options", "")
+    options = " ".join(given) if isinstance(given, tuple) else str(given)
+    extra = [f"-c {k}={v}" for k, v in POSTGRES_SERVER_DEFAULTS.items() if k not in options]
+    args["options"] = " ".join([options, *extra]).strip()
+    return args
+
+
+def _sqlite_readonly(context: ExceptionContext) -> None:
+    """A connection opened while the file was read-only stays read-only: treat the error
+    as a lost connection, so that the pool opens fresh ones (which work once the file is
+    writable again) instead of failing until a restart."""
+    error = context.original_exception
+    if isinstance(error, sqlite3.OperationalError) and "readonly" in str(error):
+        context.is_disconnect = True
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -6,14 +6,15 @@ from __future__ import annotations
 import io
 import re
 from datetime import date
+from typing import TYPE_CHECKING
 
 import pandas as pd
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.worksheet import Worksheet
 
 from bgm_dashboard.exports.cells import inert_frame, is_risky
 from bgm_dashboard.i18n import has, t
+
+if TYPE_CHECKING:  # openpyxl loads only when an XLSX file is written
+    from openpyxl.worksheet.worksheet import Worksheet
 
 FORMATS = ("csv", "csv-de", "xlsx")
 MEDIA_TYPES = {
@@ -58,6 +59,9 @@ def _number_format(values: pd.Series) -> str | None:
 
 def _readable(sheet: Worksheet, frame: pd.DataFrame) -> None:
     """Bold header, frozen first row, a filter, number formats and column widths."""
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     sheet.freeze_panes = "A2"

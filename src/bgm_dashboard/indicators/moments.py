@@ -6,19 +6,18 @@ thing the rest of the product reads to compute figures."""
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+import math
+from collections.abc import Mapping, Sequence
 from typing import Any, cast
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Select, Table, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import Select, Table, delete, select
 from sqlalchemy.orm import Session
 
 from bgm_dashboard.db.models import Answer, AppState, IndicatorMoment, ItemMoment, Response
 from bgm_dashboard.instrument.bank import ItemBank
-from bgm_dashboard.instrument.scoring import recoded_items, score_frame
+from bgm_dashboard.instrument.scoring import recoded_items, recoded_one, score_frame, score_one
 
 RESPONSES = "responses"
 """Pseudo-indicator: the number of responses (for participation)."""
@@ -128,10 +127,18 @@ def item_moments(meta: pd.DataFrame, answers: pd.DataFrame, bank: ItemBank) -> p
     return _assemble(keys, rows, columns)[ITEM_COLUMNS]
 
 
-def _upsert_add(session: Session, table: Table, rows: pd.DataFrame, keys: Sequence[str]) -> None:
-    if rows.empty:
+Record = tuple[Any, ...]
+
+
+def _upsert_add(
+    session: Session,
+    table: Table,
+    columns: Sequence[str],
+    records: Sequence[Record],
+    keys: Sequence[str],
+) -> None:
+    if not records:
         return
-    columns = list(rows.columns)
     additive = [c for c in columns if c not in keys]
     dialect = session.get_bind().dialect
     if dialect.name == "postgresql":
@@ -142,27 +149,42 @@ def _upsert_add(session: Session, table: Table, rows: pd.DataFrame, keys: Sequen
             f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET "
             + ", ".join(f"{c} = {table.name}.{c} + EXCLUDED.{c}" for c in additive)
         )
-        session.connection().exec_driver_sql(sql, tuple(rows[c].tolist() for c in columns))
+        arrays_of = tuple(list(column) for column in zip(*records, strict=True))
+        session.connection().exec_driver_sql(sql, arrays_of)
         return
-    records = [
-        dict(zip(columns, values, strict=True))
-        for values in zip(*(rows[c].tolist() for c in columns), strict=True)
-    ]
-    insert = sqlite_insert if dialect.name == "sqlite" else pg_insert
-    stmt = insert(table)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=list(keys),
-        set_={c: table.c[c] + stmt.excluded[c] for c in additive},
+    # SQLite: one prepared upsert run for every row by the driver (executemany), without
+    # SQLAlchemy's per-row parameter processing (the values are plain ints, floats and str)
+    sql = (
+        f"INSERT INTO {table.name} ({', '.join(columns)}) "
+        f"VALUES ({', '.join('?' for _ in columns)}) "
+        f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET "
+        + ", ".join(f"{c} = {table.name}.{c} + excluded.{c}" for c in additive)
     )
-    session.execute(stmt, records)
+    session.connection().exec_driver_sql(sql, list(records))
+
+
+def _records(rows: pd.DataFrame) -> list[Record]:
+    """A frame's rows as plain Python tuples (numbers as int and float, not numpy scalars)."""
+    return list(zip(*(rows[c].tolist() for c in rows.columns), strict=True))
 
 
 def add_moments(session: Session, indicators: pd.DataFrame, items: pd.DataFrame) -> None:
     """Add a batch's moments to the stored ones (atomic upsert, safe under concurrency)."""
+    add_moment_records(session, _records(indicators), _records(items))
+
+
+def add_moment_records(
+    session: Session, indicators: Sequence[Record], items: Sequence[Record]
+) -> None:
+    """Add moments given as tuples in the order of IND_COLUMNS and ITEM_COLUMNS."""
     indicator_table = cast(Table, IndicatorMoment.__table__)
     item_table = cast(Table, ItemMoment.__table__)
-    _upsert_add(session, indicator_table, indicators, ["period", "department_id", "indicator"])
-    _upsert_add(session, item_table, items, ["period", "department_id", "scale", "item"])
+    _upsert_add(
+        session, indicator_table, IND_COLUMNS, indicators, ["period", "department_id", "indicator"]
+    )
+    _upsert_add(
+        session, item_table, ITEM_COLUMNS, items, ["period", "department_id", "scale", "item"]
+    )
 
 
 def moments_for_batch(
@@ -170,6 +192,47 @@ def moments_for_batch(
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     scores = score_frame(answers, bank)
     return indicator_moments(meta, scores, bank), item_moments(meta, answers, bank)
+
+
+def moments_for_one(
+    period: str, department_id: int, answers: Mapping[str, int | None], bank: ItemBank
+) -> tuple[list[Record], list[Record]]:
+    """The moments of a single response, as :func:`moments_for_batch` computes them for a
+    batch of one, in plain Python (microseconds instead of pandas' tens of milliseconds, so
+    the survey computes them before it takes the write lock)."""
+    key = (period, department_id)
+    indicators: list[Record] = [(*key, RESPONSES, 1, 0.0, 0.0, 0, 0)]
+    scores = score_one(answers, bank)
+    for scale in bank.scales:
+        value = scores.get(scale.code)
+        if value is None:
+            continue
+        if scale.kind == "who5" and len(scale.bands) == 2:
+            b1, b2 = int(value <= scale.bands[0]), int(value <= scale.bands[1])
+        elif scale.kind == "nps":
+            b1, b2 = int(value == 100.0), int(value == -100.0)
+        else:
+            b1 = b2 = 0
+        indicators.append((*key, scale.code, 1, value, value * value, b1, b2))
+    items: list[Record] = []
+    for scale in bank.scales:
+        if not scale.has_reliability:
+            continue
+        recoded = recoded_one(answers, scale)
+        if any(v is None for v in recoded):
+            continue
+        values = [float(v) for v in recoded if v is not None]
+        for code, value in zip(
+            [*scale.item_codes, TOTAL], [*values, math.fsum(values)], strict=True
+        ):
+            items.append((*key, scale.code, code, 1, value, value * value))
+    return indicators, items
+
+
+def remove_moments(session: Session, periods: Sequence[str]) -> None:
+    """Delete every moment of the given months (when their answers are removed)."""
+    session.execute(delete(IndicatorMoment).where(IndicatorMoment.period.in_(list(periods))))
+    session.execute(delete(ItemMoment).where(ItemMoment.period.in_(list(periods))))
 
 
 def stored_answers(session: Session, periods: Sequence[str] | None = None) -> pd.DataFrame:

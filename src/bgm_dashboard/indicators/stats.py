@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
-from scipy import stats
 
 CONFIDENCE = 0.95
 
@@ -16,6 +16,23 @@ class Described:
     sd: np.ndarray
     ci_low: np.ndarray
     ci_high: np.ndarray
+
+
+def _t_quantile(df: Any) -> Any:
+    """The two-sided CONFIDENCE quantile of Student's t with ``df`` degrees of freedom.
+    scipy.special's stdtrit is what scipy.stats.t.ppf computes with (identical figures); it
+    is imported here, when needed, so that commands that only read published figures (an
+    export) start without scipy."""
+    from scipy.special import stdtrit
+
+    return stdtrit(df, 0.5 + CONFIDENCE / 2)
+
+
+def _z_quantile() -> float:
+    """The two-sided CONFIDENCE quantile of the normal distribution (as scipy.stats.norm.ppf)."""
+    from scipy.special import ndtri
+
+    return float(ndtri(0.5 + CONFIDENCE / 2))
 
 
 def _safe_div(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -34,7 +51,7 @@ def describe_continuous(
             n > 1, (s2 - s1 * s1 / np.where(n > 0, n, 1)) / np.where(n > 1, n - 1, 1), np.nan
         )
     sd = np.sqrt(np.clip(var, 0.0, None))
-    t = np.where(n > 1, stats.t.ppf(0.5 + CONFIDENCE / 2, np.where(n > 1, n - 1, 1)), np.nan)
+    t = np.where(n > 1, _t_quantile(np.where(n > 1, n - 1, 1)), np.nan)
     half = t * sd / np.sqrt(np.where(n > 0, n, 1))
     lo, hi = value_range
     return Described(mean, sd, np.clip(mean - half, lo, hi), np.clip(mean + half, lo, hi))
@@ -46,7 +63,7 @@ def describe_nps(n: np.ndarray, promoters: np.ndarray, detractors: np.ndarray) -
     p = _safe_div(promoters, n)
     d = _safe_div(detractors, n)
     score = 100.0 * (p - d)
-    z = stats.norm.ppf(0.5 + CONFIDENCE / 2)
+    z = _z_quantile()
     with np.errstate(invalid="ignore"):
         half = z * 100.0 * np.sqrt(np.clip(p + d - (p - d) ** 2, 0.0, None) / np.where(n > 0, n, 1))
     sd = np.full_like(score, np.nan)
@@ -83,9 +100,9 @@ def difference_interval(
         return diff, float("nan"), float("nan")
     if np.isfinite(df_a) and np.isfinite(df_b):
         df = var**2 / ((se_a**4) / df_a + (se_b**4) / df_b)
-        q = float(stats.t.ppf(0.5 + CONFIDENCE / 2, df))
+        q = float(_t_quantile(df))
     else:
-        q = float(stats.norm.ppf(0.5 + CONFIDENCE / 2))
+        q = float(_z_quantile())
     half = q * float(np.sqrt(var))
     return diff, diff - half, diff + half
 
@@ -111,8 +128,8 @@ def difference_intervals(
         df = np.where(finite_df, var**2 / (se_a**4 / df_a + se_b**4 / df_b), np.inf)
         q = np.where(
             finite_df,
-            stats.t.ppf(0.5 + CONFIDENCE / 2, np.where(finite_df & ok, df, 1.0)),
-            stats.norm.ppf(0.5 + CONFIDENCE / 2),
+            _t_quantile(np.where(finite_df & ok, df, 1.0)),
+            _z_quantile(),
         )
         half = np.where(ok, q * np.sqrt(np.where(ok, var, 0.0)), np.nan)
     return diff, diff - half, diff + half

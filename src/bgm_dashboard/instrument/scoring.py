@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
@@ -69,8 +70,54 @@ def score_frame(answers: pd.DataFrame, bank: ItemBank) -> pd.DataFrame:
     return pd.DataFrame(scores, index=answers.index)
 
 
-def score_one(answers: dict[str, int | None], bank: ItemBank) -> dict[str, float | None]:
-    """Scores of a single response (the same rules as :func:`score_frame`)."""
-    frame = pd.DataFrame([{k: (np.nan if v is None else v) for k, v in answers.items()}])
-    row = score_frame(frame, bank).iloc[0]
-    return {str(code): (None if pd.isna(value) else float(value)) for code, value in row.items()}
+def recoded_one(answers: Mapping[str, int | None], scale: Scale) -> list[float | None]:
+    """One response's answers to a scale, reverse-coded items flipped (as recoded_items)."""
+    assert scale.answer_scale is not None
+    lo, hi = scale.answer_scale.min, scale.answer_scale.max
+    out: list[float | None] = []
+    for item in scale.items:
+        value = answers.get(item.code)
+        out.append(None if value is None else float(lo + hi - value if item.reverse else value))
+    return out
+
+
+def _mean(values: list[float]) -> float:
+    return math.fsum(values) / len(values)
+
+
+def _score_scale_one(answers: Mapping[str, int | None], scale: Scale) -> float | None:
+    """One response's score on a non-composite scale (the rules of score_scale)."""
+    items = recoded_one(answers, scale)
+    given = [v for v in items if v is not None]
+    if scale.kind == "who5":
+        return math.fsum(given) * 4.0 if len(given) == len(scale.items) else None
+    if scale.kind == "mean":
+        return _mean(given) if given and len(given) >= scale.min_answered else None
+    if scale.kind == "percent":
+        assert scale.answer_scale is not None
+        lo, hi = scale.answer_scale.min, scale.answer_scale.max
+        if not given or len(given) < half_of(len(scale.items)):
+            return None
+        return _mean([(v - lo) / (hi - lo) * 100.0 for v in given])
+    if scale.kind == "nps":
+        value = items[0]
+        if value is None:
+            return None
+        return 100.0 if value >= NPS_PROMOTER else -100.0 if value <= NPS_DETRACTOR_MAX else 0.0
+    raise ValueError(f"scale {scale.code}: kind {scale.kind} is not scored from items")
+
+
+def score_one(answers: Mapping[str, int | None], bank: ItemBank) -> dict[str, float | None]:
+    """Scores of a single response by the rules of :func:`score_frame`, in plain Python:
+    the survey computes them in microseconds, before it takes the database's write lock
+    (tests/test_intake_concurrency.py holds the two functions equal)."""
+    scores: dict[str, float | None] = {}
+    for scale in bank.scales:
+        if scale.kind != "composite":
+            scores[scale.code] = _score_scale_one(answers, scale)
+    for scale in bank.scales:
+        if scale.kind == "composite":
+            parts = [p for p in (scores[c] for c in scale.of) if p is not None]
+            enough = len(parts) >= half_of(len(scale.of))
+            scores[scale.code] = _mean(parts) if parts and enough else None
+    return scores

@@ -14,6 +14,9 @@ from bgm_dashboard.errors import RowError, ValidationError
 from bgm_dashboard.org.tree import OrgTree, Unit
 
 COLUMNS = ("code", "name", "parent_code", "headcount")
+MAX_HEADCOUNT = 1_000_000
+_HEADCOUNT = re.compile(r"^[0-9]{1,7}$")
+"""A headcount: ASCII digits only (no signs, no underscores, no other scripts' digits)."""
 _CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$")
 
 
@@ -37,7 +40,11 @@ def import_departments(session: Session, path: Path | str) -> int:
     for column in COLUMNS:
         if column not in header:
             raise ValidationError("import.missing_column", column=column)
+    for column in header:
+        if column not in COLUMNS:
+            raise RowError(1, column, "import.unknown_org_column", expected=", ".join(COLUMNS))
     seen: dict[str, int] = {}
+    seen_folded: dict[str, tuple[str, int]] = {}
     parsed: list[tuple[int, str, str, str, int]] = []
     for line, row in rows:
         code = row["code"]
@@ -45,18 +52,21 @@ def import_departments(session: Session, path: Path | str) -> int:
             raise RowError(line, "code", "import.bad_code", value=code)
         if code in seen:
             raise RowError(line, "code", "import.duplicate_code", value=code, first=seen[code])
+        other, first = seen_folded.get(code.casefold(), ("", 0))
+        if other:
+            # "a10" and "A10" would be two units that staff cannot tell apart
+            raise RowError(line, "code", "import.code_case", value=code, other=other, first=first)
         seen[code] = line
+        seen_folded[code.casefold()] = (code, line)
         name = row["name"]
         if not name or len(name) > 200:
             raise RowError(line, "name", "import.bad_name")
-        try:
-            headcount = int(row["headcount"] or "0")
-        except ValueError:
+        raw_count = row["headcount"] or "0"
+        if not _HEADCOUNT.match(raw_count) or int(raw_count) > MAX_HEADCOUNT:
             raise RowError(
-                line, "headcount", "import.bad_headcount", value=row["headcount"]
-            ) from None
-        if headcount < 0:
-            raise RowError(line, "headcount", "import.bad_headcount", value=row["headcount"])
+                line, "headcount", "import.bad_headcount", value=raw_count[:40], most=MAX_HEADCOUNT
+            )
+        headcount = int(raw_count)
         parsed.append((line, code, name, row["parent_code"], headcount))
     if not parsed:
         raise ValidationError("import.no_rows")

@@ -5,21 +5,30 @@ from __future__ import annotations
 
 import random
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
 from datetime import date
-from typing import cast
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
 from sqlalchemy import Table, insert, select
 from sqlalchemy.orm import Session
 
+from bgm_dashboard.csvfiles import bad_character
 from bgm_dashboard.db.bulk import copy_text, insert_rows
 from bgm_dashboard.db.models import Answer, Comment, Department, Response, Wave
 from bgm_dashboard.errors import ValidationError
-from bgm_dashboard.indicators.moments import add_moments, moments_for_batch
+from bgm_dashboard.indicators.moments import (
+    Record,
+    add_moment_records,
+    add_moments,
+    moments_for_batch,
+    moments_for_one,
+)
 from bgm_dashboard.instrument.bank import ItemBank
-from bgm_dashboard.survey.waves import ACCESS_TOKENS, OPEN, spend_token
+from bgm_dashboard.survey.waves import ACCESS_TOKENS, OPEN, lock_wave, spend_token
 
 MAX_COMMENT_LENGTH = 2000
 
@@ -76,6 +85,9 @@ def clean_comment(comment: str | None) -> str | None:
         return None
     if len(comment) > MAX_COMMENT_LENGTH:
         raise ValidationError("survey.comment_too_long", limit=MAX_COMMENT_LENGTH)
+    if bad_character(comment) is not None:
+        # refused before any database sees it; the message never repeats the text
+        raise ValidationError("survey.comment_bad_characters")
     return comment
 
 
@@ -164,7 +176,35 @@ def store_batch(
     return count
 
 
-def submit(
+@dataclass(frozen=True)
+class Prepared:
+    """A checked survey response with its moments, computed before the write lock."""
+
+    wave_id: int
+    department_id: int
+    period: str
+    access: str
+    token: str | None
+    answers: tuple[tuple[str, int], ...]
+    comment: str | None
+    indicator_moments: list[Record]
+    item_moments: list[Record]
+
+
+BEFORE_WRITE: list[Callable[[], None]] = []
+"""Hooks run inside the write transaction after the wave was checked and locked, before
+anything is written (tests widen the race window with them)."""
+
+
+def _wave_is_open(wave: Wave | None, today: date) -> bool:
+    return (
+        wave is not None
+        and wave.status == OPEN
+        and (wave.closes_on is None or wave.closes_on >= today)
+    )
+
+
+def prepare(
     session: Session,
     bank: ItemBank,
     *,
@@ -174,15 +214,11 @@ def submit(
     comment: str | None = None,
     token: str | None = None,
     today: date | None = None,
-) -> None:
-    """Store one response from the survey page, all or nothing, in the caller's transaction."""
+) -> Prepared:
+    """Check a response and compute its moments; reads only (no write lock is held)."""
     today = today or date.today()
     wave = session.get(Wave, wave_id)
-    if (
-        wave is None
-        or wave.status != OPEN
-        or (wave.closes_on is not None and wave.closes_on < today)
-    ):
+    if wave is None or not _wave_is_open(wave, today):
         raise ValidationError("survey.wave_closed")
     department = session.scalar(
         select(Department).where(Department.code == department_code, Department.active.is_(True))
@@ -191,12 +227,88 @@ def submit(
         raise ValidationError("survey.unknown_department")
     clean = validate_answers(bank, wave.indicators, answers)
     text = clean_comment(comment)
-    if wave.access == ACCESS_TOKENS:
-        spend_token(session, wave, token)
-    items = asked_items(bank, wave.indicators)
-    frame = pd.DataFrame([[clean.get(i) for i in items]], columns=list(items), dtype="float64")
-    meta = pd.DataFrame(
-        {"wave_id": [wave.id], "department_id": [department.id], "period": [wave.period]}
+    if wave.access == ACCESS_TOKENS and not token:
+        raise ValidationError("survey.token_required")
+    indicator_rows, item_rows = moments_for_one(wave.period, department.id, clean, bank)
+    given = tuple(sorted((item, value) for item, value in clean.items() if value is not None))
+    return Prepared(
+        wave_id=wave.id,
+        department_id=department.id,
+        period=wave.period,
+        access=wave.access,
+        token=token,
+        answers=given,
+        comment=text,
+        indicator_moments=indicator_rows,
+        item_moments=item_rows,
     )
-    comments = [(wave.id, department.id, wave.period, text)] if text else None
-    store_batch(session, bank, meta, frame, comments)
+
+
+def store(session: Session, prepared: Prepared, *, today: date | None = None) -> None:
+    """Write a prepared response in the caller's (short) write transaction. The wave row is
+    locked first (FOR SHARE on PostgreSQL; SQLite's write lock is already held), so a wave
+    that is being closed waits for this answer or refuses it: no answer lands behind a
+    published quarter."""
+    today = today or date.today()
+    wave = lock_wave(session, prepared.wave_id, shared=True)
+    if wave is None or not _wave_is_open(wave, today) or wave.access != prepared.access:
+        raise ValidationError("survey.wave_closed")
+    for hook in BEFORE_WRITE:
+        hook()
+    if wave.access == ACCESS_TOKENS:
+        spend_token(session, wave, prepared.token)
+    response_id = uuid.uuid4()
+    session.execute(
+        insert(cast(Table, Response.__table__)),
+        [
+            {
+                "id": response_id,
+                "wave_id": prepared.wave_id,
+                "department_id": prepared.department_id,
+                "period": prepared.period,
+            }
+        ],
+    )
+    session.execute(
+        insert(cast(Table, Answer.__table__)),
+        [
+            {"response_id": response_id, "item_code": item, "value": value}
+            for item, value in prepared.answers
+        ],
+    )
+    if prepared.comment:
+        session.execute(
+            insert(cast(Table, Comment.__table__)),
+            [
+                {
+                    "id": uuid.uuid4(),
+                    "wave_id": prepared.wave_id,
+                    "department_id": prepared.department_id,
+                    "period": prepared.period,
+                    "text": prepared.comment,
+                    "withheld": False,
+                }
+            ],
+        )
+    add_moment_records(session, prepared.indicator_moments, prepared.item_moments)
+
+
+def submit(session: Session, bank: ItemBank, **fields: Any) -> None:
+    """Store one response, all or nothing, in the caller's transaction (``fields``: the
+    keyword arguments of :func:`prepare`)."""
+    store(session, prepare(session, bank, **fields), today=fields.get("today"))
+
+
+def submit_response(
+    read: Callable[[], AbstractContextManager[Session]],
+    write: Callable[[], AbstractContextManager[Session]],
+    bank: ItemBank,
+    **fields: Any,
+) -> None:
+    """The survey page's path: check and compute in a read session, then write in a short
+    transaction (``read``/``write`` are Context.read and Context.write; ``fields`` are the
+    keyword arguments of :func:`prepare`)."""
+    with read() as session:
+        prepared = prepare(session, bank, **fields)
+    with write() as session:
+        store(session, prepared, today=fields.get("today"))

@@ -29,6 +29,8 @@ from bgm_dashboard.periods import PeriodError, parse_month, quarter_of
 
 OPEN = "open"
 CLOSED = "closed"
+IMPORTING = "importing"
+"""A wave an import is filling batch by batch: takes no answers, blocks publication."""
 ACCESS_LINK = "link"
 ACCESS_TOKENS = "tokens"
 TOKEN_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
@@ -100,10 +102,20 @@ def open_waves(session: Session, today: date) -> list[Wave]:
     return [w for w in waves if w.closes_on is None or w.closes_on >= today]
 
 
+def lock_wave(session: Session, wave_id: int, *, shared: bool = False) -> Wave | None:
+    """Read a wave afresh and lock its row until the transaction ends: FOR SHARE (submitting
+    answers; many at once) or FOR UPDATE (closing; waits for those submitting, and they wait
+    for it). On SQLite the caller already holds the database's write lock."""
+    query = select(Wave).where(Wave.id == wave_id).with_for_update(read=shared)
+    return session.scalars(query.execution_options(populate_existing=True)).first()
+
+
 def close_wave(session: Session, wave: Wave) -> None:
     """Close a wave for good, rewrite its rows with new ids in random order and, once the
     transaction has committed, rebuild the database files (``db/compaction.py``): nothing on
-    disk then orders the wave's submissions or pairs a comment with its answers."""
+    disk then orders the wave's submissions or pairs a comment with its answers. The wave's
+    row is locked first, so that answers being submitted either finish before or are refused."""
+    lock_wave(session, wave.id)
     if wave.status == CLOSED:
         raise ValidationError("wave.already_closed", period=wave.period)
     wave.status = CLOSED
