@@ -1,0 +1,138 @@
+"""Leadership's snapshots on SQLite and PostgreSQL: created by HR from released figures only,
+released by leadership, never changed by later imports, republication or setting changes; a
+correction is a new version that lists what changed."""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from sqlalchemy import select
+
+from bgm_dashboard.auth.viewer import STAFF, Viewer
+from bgm_dashboard.context import Context
+from bgm_dashboard.db.models import AuditEntry, GovernedSetting, Snapshot
+from bgm_dashboard.errors import AccessDenied, ValidationError
+from bgm_dashboard.governance.settings import current
+from bgm_dashboard.privacy.gate import released_figures
+from bgm_dashboard.privacy.publication import republish
+from bgm_dashboard.snapshots.store import create_snapshot, get_snapshot, release_snapshot
+from bgm_dashboard.survey.importer import import_responses
+from tests.conftest import REFERENCE
+
+HR = Viewer("hr1", frozenset({"hr"}))
+LEADER = Viewer("lead1", frozenset({"leadership"}))
+COUNCIL = Viewer("pr1", frozenset({"council"}))
+QUARTER = "2026-Q2"
+
+
+def _more_answers(tmp_path: Path) -> Path:
+    """The reference answers of 2026-Q2 again, moved to 2026-Q3 (a later import)."""
+    frame = pd.read_csv(REFERENCE / "responses.csv", dtype=str, keep_default_na=False)
+    frame = frame[frame["period"].isin(["2026-04", "2026-05", "2026-06"])].copy()
+    frame["period"] = frame["period"].map(
+        {"2026-04": "2026-07", "2026-05": "2026-08", "2026-06": "2026-09"}
+    )
+    path = tmp_path / "later.csv"
+    frame.to_csv(path, index=False)
+    return path
+
+
+def test_released_snapshot_never_changes(reference_ctx: Context, tmp_path: Path) -> None:
+    ctx = reference_ctx
+    with ctx.write() as session:
+        created = create_snapshot(session, HR, QUARTER, bank=ctx.bank)
+    with ctx.write() as session:
+        released = release_snapshot(session, LEADER, QUARTER)
+    assert released.checksum == hashlib.sha256(created.payload_text.encode()).hexdigest()
+    assert released.payload_text == created.payload_text
+
+    # later: more answers imported and published, the quarter republished, a setting changed
+    with ctx.write() as session:
+        import_responses(session, ctx.bank, _more_answers(tmp_path))
+        assert ctx.publish_due(session, date(2026, 11, 26)) == ["2026-Q3"]
+    with ctx.write() as session:
+        republish(session, QUARTER, bank=ctx.bank, governance=current(session))
+        session.add(GovernedSetting(key="public_depth", value=2, updated_at=released.created_at))
+    with ctx.read() as session:
+        again = get_snapshot(session, COUNCIL, QUARTER)
+        stored = session.scalars(select(Snapshot)).one()
+    assert again.payload_text.encode() == released.payload_text.encode()
+    assert (
+        hashlib.sha256(stored.payload.encode()).hexdigest() == stored.checksum == released.checksum
+    )
+    assert again.payload["settings"]["public_depth"] == 1
+    assert [p["version"] for p in again.payload["publications"]] == [1, 1]
+
+    # a correction is a new version that lists what changed; the released one stays
+    with ctx.write() as session:
+        corrected = create_snapshot(session, HR, QUARTER, bank=ctx.bank)
+    assert corrected.version == 2 and corrected.status == "draft"
+    kinds = {(c["what"], c["key"]) for c in corrected.changes}
+    assert ("publication", QUARTER) in kinds
+    assert ("setting", "public_depth") in kinds
+    with ctx.read() as session:
+        first = get_snapshot(session, LEADER, QUARTER, 1)
+    assert first.payload_text == released.payload_text and first.released
+
+
+def test_snapshot_holds_only_what_the_gate_released(reference_ctx: Context) -> None:
+    ctx = reference_ctx
+    with ctx.write() as session:
+        snap = create_snapshot(session, HR, QUARTER, bank=ctx.bank)
+        gate = released_figures(session, LEADER, granularity="quarter")
+    gate = gate[gate["kind"] == "unit"]
+    released = {(r["period"], r["code"], r["indicator"]): r for r in gate.to_dict("records")}
+    cells = snap.payload["figures"]
+    assert cells, "the snapshot carries the quarter's figures"
+    hidden = 0
+    for cell in cells:
+        source = released[(cell["period"], cell["code"], cell["indicator"])]
+        assert cell["status"] == source["status"]
+        if source["status"] != "shown":
+            hidden += 1
+            assert all(cell[k] is None for k in ("n", "mean", "sd", "ci_low", "ci_high"))
+            continue
+        assert math.isclose(cell["mean"], source["mean"], abs_tol=1e-6)
+        assert cell["n"] == source["n"]
+    assert hidden > 0, "the reference data has suppressed cells; none may carry a figure"
+    # every value in the glance is one the gate showed
+    shown = {
+        (k[0], k[2]): r["mean"]
+        for k, r in released.items()
+        if k[1] == snap.payload["root"] and r["status"] == "shown"
+    }
+    for row in snap.payload["glance"]:
+        if row["value"] is not None:
+            assert math.isclose(row["value"], shown[(QUARTER, row["indicator"])], abs_tol=1e-6)
+    assert "publication_rules" in snap.payload and snap.payload["item_bank"]
+
+
+def test_roles_and_refusals(reference_ctx: Context) -> None:
+    ctx = reference_ctx
+    for viewer in (LEADER, STAFF, COUNCIL):
+        with pytest.raises(AccessDenied), ctx.write() as session:
+            create_snapshot(session, viewer, QUARTER, bank=ctx.bank)
+    with pytest.raises(ValidationError) as caught, ctx.write() as session:
+        create_snapshot(session, HR, "2025-Q1", bank=ctx.bank)
+    assert caught.value.key == "snapshot.error.not_published"
+    with ctx.write() as session:
+        create_snapshot(session, HR, QUARTER, bank=ctx.bank)
+    with pytest.raises(ValidationError) as caught, ctx.write() as session:
+        create_snapshot(session, HR, QUARTER, bank=ctx.bank)
+    assert caught.value.key == "snapshot.error.unchanged"
+    for viewer in (HR, COUNCIL):
+        with pytest.raises(AccessDenied), ctx.write() as session:
+            release_snapshot(session, viewer, QUARTER)
+    with ctx.write() as session:
+        release_snapshot(session, LEADER, QUARTER)
+    with pytest.raises(ValidationError) as caught, ctx.write() as session:
+        release_snapshot(session, LEADER, QUARTER)
+    assert caught.value.key == "snapshot.error.released"
+    with ctx.read() as session:
+        actions = [a for a in session.scalars(select(AuditEntry.action))]
+    assert actions.count("snapshot_create") == 1 and actions.count("snapshot_release") == 1
