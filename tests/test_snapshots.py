@@ -17,9 +17,13 @@ from bgm_dashboard.auth.viewer import STAFF, Viewer
 from bgm_dashboard.context import Context
 from bgm_dashboard.db.models import AuditEntry, GovernedSetting, Snapshot
 from bgm_dashboard.errors import AccessDenied, ValidationError
+from bgm_dashboard.formatting import number
 from bgm_dashboard.governance.settings import current
 from bgm_dashboard.privacy.gate import released_figures
 from bgm_dashboard.privacy.publication import republish
+from bgm_dashboard.snapshots.document import Table, digits, report_document
+from bgm_dashboard.snapshots.reflection import add_decision, save_reflection
+from bgm_dashboard.snapshots.report import FORMATS, snapshot_report
 from bgm_dashboard.snapshots.store import create_snapshot, get_snapshot, release_snapshot
 from bgm_dashboard.survey.importer import import_responses
 from tests.conftest import REFERENCE
@@ -136,3 +140,89 @@ def test_roles_and_refusals(reference_ctx: Context) -> None:
     with ctx.read() as session:
         actions = [a for a in session.scalars(select(AuditEntry.action))]
     assert actions.count("snapshot_create") == 1 and actions.count("snapshot_release") == 1
+
+
+def _reports(ctx: Context, viewer: Viewer, quarter: str, version: int) -> dict[str, bytes]:
+    out = {}
+    with ctx.write() as session:
+        snap = get_snapshot(session, viewer, quarter, version)
+        for fmt in FORMATS:
+            for lang in ("de", "en"):
+                out[f"{fmt}-{lang}"] = snapshot_report(
+                    session, viewer, snap, bank=ctx.bank, fmt=fmt, lang=lang
+                )
+    return out
+
+
+def test_released_report_is_byte_identical_later(reference_ctx: Context, tmp_path: Path) -> None:
+    ctx = reference_ctx
+    with ctx.write() as session:
+        snap = create_snapshot(session, HR, QUARTER, bank=ctx.bank)
+        save_reflection(session, LEADER, snap.id, {"reading": "Wir lesen: stabil."})
+        add_decision(
+            session, LEADER, snap.id, "Platzwechsel ausweiten", "Dezernat I", date(2027, 3, 31)
+        )
+    with ctx.write() as session:
+        release_snapshot(session, LEADER, QUARTER)
+    before = _reports(ctx, COUNCIL, QUARTER, 1)
+    assert before["pdf-de"].startswith(b"%PDF") and b"<svg" in before["html-en"]
+    assert "Wir lesen: stabil." in before["html-de"].decode()
+    with ctx.write() as session:
+        import_responses(session, ctx.bank, _more_answers(tmp_path))
+        ctx.publish_due(session, date(2026, 11, 26))
+        republish(session, QUARTER, bank=ctx.bank, governance=current(session))
+        session.add(GovernedSetting(key="min_group_size", value=7, updated_at=snap.created_at))
+    after = _reports(ctx, LEADER, QUARTER, 1)
+    assert after == before
+    with ctx.read() as session:
+        exports = session.scalars(
+            select(AuditEntry).where(AuditEntry.action == "snapshot_export")
+        ).all()
+    assert len(exports) == 8  # every download audited, with who asked
+    assert {e.actor for e in exports} == {COUNCIL.name, LEADER.name}
+
+
+def test_report_shows_nothing_the_gate_hid(reference_ctx: Context) -> None:
+    ctx = reference_ctx
+    with ctx.write() as session:
+        snap = create_snapshot(session, HR, QUARTER, bank=ctx.bank)
+        gate = released_figures(session, LEADER, granularity="quarter")
+    gate = gate[(gate["kind"] == "unit") & (gate["period"] == QUARTER)]
+    k = snap.payload["min_group_size"]
+    doc = report_document(
+        snap.payload,
+        {
+            "version": 1,
+            "checksum": snap.checksum,
+            "created_by": "hr1",
+            "created_at": snap.created_at,
+            "released_by": "",
+            "released_at": None,
+            "changes": [],
+            "scope_name": "Stadt",
+        },
+        None,
+        ctx.bank,
+        "de",
+        stamp=snap.created_at,
+    )
+    unit_table = next(b for b in doc.blocks if isinstance(b, Table) and b.header[0] == "Bereich")
+    indicators = [g["indicator"] for g in snap.payload["glance"]]
+    names = dict(zip(gate["name"], gate["code"], strict=False))
+    checked = hidden = 0
+    for row in unit_table.rows:
+        code = names[row[0].strip()]
+        for indicator, text in zip(indicators, row[1:], strict=True):
+            cell = gate[(gate["code"] == code) & (gate["indicator"] == indicator)]
+            if cell.empty:
+                assert text == ""
+                continue
+            if cell["status"].iloc[0] != "shown":
+                hidden += 1
+                assert text == f"<{k}"
+            else:
+                assert text == number(
+                    float(cell["mean"].iloc[0]), "de", digits(ctx.bank, indicator)
+                )
+            checked += 1
+    assert hidden > 0 and checked > hidden
