@@ -16,7 +16,7 @@ from bgm_dashboard.auth.viewer import Viewer, require
 from bgm_dashboard.db.models import Publication, Snapshot
 from bgm_dashboard.errors import ValidationError
 from bgm_dashboard.instrument.bank import ItemBank
-from bgm_dashboard.periods import shift_quarter
+from bgm_dashboard.periods import is_quarter, shift_quarter
 from bgm_dashboard.snapshots.payload import build_payload, canonical, checksum, differences
 
 DRAFT = "draft"
@@ -128,6 +128,8 @@ def create_snapshot(
     """Freeze the released figures of a published quarter as a new snapshot version (HR;
     audited). Refused when nothing changed against the newest version."""
     require(viewer, *CREATORS)
+    if not is_quarter(quarter):
+        raise ValidationError("snapshot.error.bad_quarter", quarter=quarter)
     payload = build_payload(
         session, quarter, bank, scope=scope, followups=_followups(session, viewer, quarter, scope)
     )
