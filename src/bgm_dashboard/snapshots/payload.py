@@ -26,7 +26,7 @@ from bgm_dashboard.instrument.bank import ItemBank
 from bgm_dashboard.interventions.effect import evaluate_all
 from bgm_dashboard.interventions.plans import PlanView, all_plans
 from bgm_dashboard.periods import is_quarter, months_of_quarter, quarter_end, shift_quarter
-from bgm_dashboard.privacy.gate import latest_publications, released_figures
+from bgm_dashboard.privacy.gate import FIGURE_COLUMNS, latest_publications, released_figures
 
 FORMAT = 1
 WINDOW = 8
@@ -34,23 +34,11 @@ WINDOW = 8
 READER = Viewer("snapshot", frozenset({"leadership"}))
 """Snapshots are read through the gate as leadership reads figures, nothing more."""
 FIGURE_FIELDS = (
-    "period",
-    "code",
-    "name",
-    "parent_code",
-    "depth",
-    "order",
-    "indicator",
-    "status",
-    "n",
-    "mean",
-    "sd",
-    "ci_low",
-    "ci_high",
-    "share_a",
-    "share_b",
+    *("period", "code", "name", "parent_code", "depth", "order", "indicator"),
+    *FIGURE_COLUMNS[FIGURE_COLUMNS.index("status") : FIGURE_COLUMNS.index("share_b") + 1],
     "headcount",
 )
+"""What a snapshot keeps of each released cell: where it sits, its status and its figures."""
 TOP = 3
 
 
@@ -247,6 +235,45 @@ def _measures(
     return out
 
 
+def quarter_summary(
+    quarterly: pd.DataFrame,
+    monthly: pd.DataFrame,
+    bank: ItemBank,
+    quarter: str,
+    *,
+    scope: str = "",
+    plans: Sequence[PlanView] = (),
+) -> dict[str, Any]:
+    """The quarter at a glance from the gate's frames (leadership's page and the snapshot
+    compute it the same way): the window of quarters, the scope's indicators with their
+    changes and trends, the largest moves, sustained declines, participation and measures."""
+    published = set(quarterly["period"]) if len(quarterly) else set()
+    if quarter not in published:
+        raise ValidationError("snapshot.error.not_published", quarter=quarter)
+    window = window_quarters(quarter, published)
+    months = {m for q in window for m in months_of_quarter(q)}
+    quarterly = quarterly[(quarterly["period"].isin(window)) & (quarterly["kind"] == "unit")]
+    monthly = monthly[monthly["period"].isin(months)] if len(monthly) else monthly
+    codes = _scope_codes(quarterly, quarter, scope)
+    quarterly = quarterly[quarterly["code"].isin(codes)].reset_index(drop=True)
+    if len(monthly):
+        monthly = monthly[(monthly["code"].isin(codes)) & (monthly["kind"] == "unit")]
+        monthly = monthly.reset_index(drop=True)
+    code = _root(quarterly, quarter, scope)
+    return {
+        "quarter": quarter,
+        "scope": scope,
+        "root": code,
+        "quarters": window,
+        "figures": _records(quarterly, FIGURE_FIELDS),
+        "glance": _glance(quarterly, monthly, bank, code, quarter),
+        "moves": _moves(quarterly, bank, quarter),
+        "declines": _declines(quarterly, monthly, bank),
+        "participation": _participation(quarterly, monthly, code),
+        "measures": _measures(quarterly, plans, bank, set(codes), quarter),
+    }
+
+
 def build_payload(
     session: Session,
     quarter: str,
@@ -263,42 +290,30 @@ def build_payload(
     publications = {p.quarter: p for p in latest_publications(session)}
     if quarter not in publications:
         raise ValidationError("snapshot.error.not_published", quarter=quarter)
-    window = window_quarters(quarter, publications)
-    months = {m for q in window for m in months_of_quarter(q)}
-    quarterly = released_figures(session, READER, granularity="quarter")
-    monthly = released_figures(session, READER, granularity="month")
-    quarterly = quarterly[quarterly["period"].isin(window)]
-    monthly = monthly[monthly["period"].isin(months)]
-    codes = _scope_codes(quarterly, quarter, scope)
-    quarterly = quarterly[quarterly["code"].isin(codes)].reset_index(drop=True)
-    monthly = monthly[monthly["code"].isin(codes)].reset_index(drop=True)
-    code = _root(quarterly, quarter, scope)
-    governance = current(session)
+    summary = quarter_summary(
+        released_figures(session, READER, granularity="quarter"),
+        released_figures(session, READER, granularity="month"),
+        bank,
+        quarter,
+        scope=scope,
+        plans=all_plans(session),
+    )
     own = publications[quarter]
     return {
+        **summary,
         "format": FORMAT,
-        "quarter": quarter,
-        "scope": scope,
-        "root": code,
-        "quarters": window,
         "publications": [
             {
                 "quarter": q,
                 "version": publications[q].version,
                 "published_at": publications[q].published_at.isoformat(),
             }
-            for q in window
+            for q in summary["quarters"]
         ],
         "min_group_size": own.min_group_size,
-        "settings": governance.as_dict(),
+        "settings": current(session).as_dict(),
         "publication_rules": own.rules,
         "item_bank": bank_version(bank),
-        "figures": _records(quarterly, FIGURE_FIELDS),
-        "glance": _glance(quarterly, monthly, bank, code, quarter),
-        "moves": _moves(quarterly, bank, quarter),
-        "declines": _declines(quarterly, monthly, bank),
-        "participation": _participation(quarterly, monthly, code),
-        "measures": _measures(quarterly, all_plans(session), bank, set(codes), quarter),
         "followups": [dict(f) for f in followups],
     }
 
