@@ -56,6 +56,7 @@ URL_PATHS = {
     "accounts": "konten",
 }
 
+LEADERSHIP_START = "pages/leadership.py"
 ANY = frozenset({"staff", "hr", "leadership", "council", "admin"})
 FIGURES = frozenset({"hr", "leadership", "council"})
 
@@ -206,7 +207,12 @@ def menu(viewer: Viewer) -> list[tuple[PageSpec, bool]]:
 
 
 def landing_page(viewer: Viewer, pages: list[PageSpec]) -> PageSpec | None:
-    """Where a session starts: the survey for staff, the first restricted page after login."""
+    """Where a session starts: the survey for staff, leadership's quarter for leadership
+    (unless it also works in HR), else the first restricted page after login."""
+    if viewer.has("leadership") and not viewer.has("hr"):
+        for page in pages:
+            if page.path == LEADERSHIP_START:
+                return page
     if not viewer.is_staff_only:
         for page in pages:
             if "staff" not in page.roles:
