@@ -16,9 +16,8 @@ import streamlit as st
 from bgm_dashboard.formatting import arrow, day, moment, number, percent, period, signed
 from bgm_dashboard.governance.settings import current
 from bgm_dashboard.interventions.catalogue import load_catalogue
-from bgm_dashboard.interventions.plans import all_plans, unit_choices
+from bgm_dashboard.interventions.plans import unit_choices
 from bgm_dashboard.snapshots.document import digits
-from bgm_dashboard.snapshots.payload import quarter_summary
 from bgm_dashboard.snapshots.reflection import (
     FIELDS,
     add_decision,
@@ -44,12 +43,12 @@ from bgm_dashboard.ui.data import figures
 from bgm_dashboard.ui.guard import require_roles
 from bgm_dashboard.ui.lang import lang, tr
 from bgm_dashboard.ui.plain import plain
+from bgm_dashboard.ui.quarter import quarter_view
 
 viewer = require_roles("leadership", "hr", "council")
 ctx = app_context()
 bank = ctx.bank
 quarterly = figures(viewer, granularity="quarter")
-monthly = figures(viewer, granularity="month")
 st.title(tr("leadership.title"))
 show_flash()
 
@@ -72,9 +71,8 @@ other = compare.selectbox(
     key="lead_compare",
 )
 with ctx.read() as session:
-    plans = all_plans(session)
     k = current(session).min_group_size
-summary = quarter_summary(quarterly, monthly, bank, quarter, plans=plans)
+summary = quarter_view(viewer, quarter)
 log_view(viewer, "leadership", unit=summary["root"], period=quarter)
 
 
@@ -202,7 +200,7 @@ with compare_tab:
         st.info(tr("quarter.compare_hint"))
     else:
         # two quarters side by side: released values of the whole administration
-        base = quarter_summary(quarterly, monthly, bank, other, plans=plans)
+        base = quarter_view(viewer, other)
         left = {r["indicator"]: r for r in summary["glance"]}
         right = {r["indicator"]: r for r in base["glance"]}
         rows = []
