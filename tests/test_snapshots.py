@@ -19,10 +19,16 @@ from bgm_dashboard.db.models import AuditEntry, GovernedSetting, Snapshot
 from bgm_dashboard.errors import AccessDenied, ValidationError
 from bgm_dashboard.formatting import number
 from bgm_dashboard.governance.settings import current
+from bgm_dashboard.interventions.plans import change_status
 from bgm_dashboard.privacy.gate import released_figures
 from bgm_dashboard.privacy.publication import republish
 from bgm_dashboard.snapshots.document import Table, digits, report_document
-from bgm_dashboard.snapshots.reflection import add_decision, save_reflection
+from bgm_dashboard.snapshots.reflection import (
+    add_decision,
+    decision_to_plan,
+    reflections,
+    save_reflection,
+)
 from bgm_dashboard.snapshots.report import FORMATS, snapshot_report
 from bgm_dashboard.snapshots.store import create_snapshot, get_snapshot, release_snapshot
 from bgm_dashboard.survey.importer import import_responses
@@ -226,3 +232,45 @@ def test_report_shows_nothing_the_gate_hid(reference_ctx: Context) -> None:
                 )
             checked += 1
     assert hidden > 0 and checked > hidden
+
+
+def test_next_quarter_shows_what_became_of_the_decisions(
+    reference_ctx: Context, tmp_path: Path
+) -> None:
+    ctx = reference_ctx
+    with ctx.write() as session:
+        snap = create_snapshot(session, HR, QUARTER, bank=ctx.bank)
+        save_reflection(session, LEADER, snap.id, {"structure": "Platzwechsel wird Regel."})
+        first = add_decision(session, LEADER, snap.id, "Platzwechsel", "Hauptamt", date(2027, 3, 1))
+        add_decision(
+            session, LEADER, snap.id, "Gespräch mit dem Personalrat", "OB", date(2027, 1, 1)
+        )
+        plan = decision_to_plan(
+            session,
+            LEADER,
+            first.id,
+            intervention_code="platzwechsel",
+            units=("A10",),
+            target_indicator="collaboration",
+            bank=ctx.bank,
+            starts_on=date(2026, 7, 1),
+        )
+    with ctx.write() as session:
+        release_snapshot(session, LEADER, QUARTER)
+    with pytest.raises(ValidationError) as caught, ctx.write() as session:
+        save_reflection(session, LEADER, snap.id, {"reading": "später"})
+    assert caught.value.key == "snapshot.error.released"
+    with ctx.write() as session:
+        change_status(session, HR, plan.id, "running", on=date(2026, 7, 1))
+        import_responses(session, ctx.bank, _more_answers(tmp_path))
+        ctx.publish_due(session, date(2026, 11, 26))
+    with ctx.write() as session:
+        following = create_snapshot(session, HR, "2026-Q3", bank=ctx.bank)
+    outcomes = {f["text"]: f for f in following.payload["followups"]}
+    assert outcomes["Platzwechsel"]["plan_id"] == plan.id
+    assert outcomes["Platzwechsel"]["plan_status"] == "running"
+    assert outcomes["Gespräch mit dem Personalrat"]["plan_id"] is None
+    assert [m["id"] for m in following.payload["measures"]] == [plan.id]
+    with ctx.read() as session:
+        versions = reflections(session, COUNCIL, snap.id)
+    assert [v.structure for v in versions] == ["Platzwechsel wird Regel."]
