@@ -466,11 +466,11 @@ def _methods(doc: Document, payload: Mapping[str, Any], bank: ItemBank, lang: st
                 t("snapshot.report.meaningful", lang),
             ),
             tuple(rows),
-            (0.5, 0.14, 0.18, 0.18),
+            (0.46, 0.18, 0.18, 0.18),
             small=True,
         )
     )
-    for key in ("scoring", "suppression", "uncertainty", "verdicts", "trend", "effects", "frozen"):
+    for key in ("scoring", "suppression", "uncertainty", "verdicts", "trend", "effects"):
         doc.blocks.append(Heading(t(f"snapshot.method.{key}_title", lang), 2))
         doc.blocks.append(Para(t(f"snapshot.method.{key}", lang, k=k), small=True))
 
