@@ -274,3 +274,30 @@ def test_next_quarter_shows_what_became_of_the_decisions(
     with ctx.read() as session:
         versions = reflections(session, COUNCIL, snap.id)
     assert [v.structure for v in versions] == ["Platzwechsel wird Regel."]
+
+
+def test_a_subtree_snapshot_holds_only_its_units(reference_ctx: Context) -> None:
+    ctx = reference_ctx
+    with ctx.write() as session:
+        whole = create_snapshot(session, HR, QUARTER, bank=ctx.bank)
+        part = create_snapshot(session, HR, QUARTER, bank=ctx.bank, scope="D1")
+        with pytest.raises(ValidationError) as caught:
+            create_snapshot(session, HR, QUARTER, bank=ctx.bank, scope="NOPE")
+    assert caught.value.key == "snapshot.error.unknown_scope"
+    units = pd.read_csv(REFERENCE / "departments.csv")
+    below = {"D1"}
+    while True:
+        more = set(units[units["parent_code"].isin(below)]["code"]) - below
+        if not more:
+            break
+        below |= more
+    assert {c["code"] for c in part.payload["figures"]} == below
+    assert part.payload["root"] == "D1" and part.version == 1 and whole.version == 1
+    assert {c["code"] for c in whole.payload["figures"]} > below
+    d1 = {
+        (c["period"], c["indicator"]): c["mean"]
+        for c in whole.payload["figures"]
+        if c["code"] == "D1"
+    }
+    for row in part.payload["glance"]:
+        assert row["value"] == d1[(QUARTER, row["indicator"])]
