@@ -13,11 +13,12 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from bgm_dashboard.auth.scopes import held_scopes
 from bgm_dashboard.formatting import arrow, day, moment, number, percent, period, signed
 from bgm_dashboard.governance.settings import current
 from bgm_dashboard.interventions.catalogue import load_catalogue
 from bgm_dashboard.interventions.plans import unit_choices
-from bgm_dashboard.snapshots.document import digits
+from bgm_dashboard.snapshots.document import digits, root_name
 from bgm_dashboard.snapshots.reflection import (
     FIELDS,
     add_decision,
@@ -45,7 +46,7 @@ from bgm_dashboard.ui.lang import lang, tr
 from bgm_dashboard.ui.plain import plain
 from bgm_dashboard.ui.quarter import quarter_view
 
-viewer = require_roles("leadership", "hr", "council")
+viewer = require_roles("leadership", "hr", "council", scoped=True)
 ctx = app_context()
 bank = ctx.bank
 quarterly = figures(viewer, granularity="quarter")
@@ -72,7 +73,10 @@ other = compare.selectbox(
 )
 with ctx.read() as session:
     k = current(session).min_group_size
+    scopes = held_scopes(session, viewer) if viewer.has("hr") else {}
 summary = quarter_view(viewer, quarter)
+if viewer.scope:
+    st.caption(tr("quarter.scope_caption", unit=plain(root_name(summary))))
 log_view(viewer, "leadership", unit=summary["root"], period=quarter)
 
 
@@ -116,6 +120,7 @@ def _five(data: dict[str, Any]) -> list[str]:
     lines.append(
         tr(
             "snapshot.report.participation_line",
+            unit=plain(root_name(data)),
             rate=percent(now["rate"] / 100, lang()) if now and now["rate"] is not None else "–",
             responses=number(now["responses"], lang(), 0)
             if now and now["responses"] is not None
@@ -389,13 +394,22 @@ def _plan_form(decision_id: int, text: str) -> None:
 
 with snapshot_tab:
     st.caption(tr("quarter.snapshot_caption"))
+    scope = viewer.scope
+    if viewer.has("hr") and scopes:
+        # HR prepares the snapshots of the subtrees that scoped leadership accounts hold too
+        scope = st.selectbox(
+            tr("quarter.snapshot_scope"),
+            ["", *sorted(set(scopes.values()))],
+            format_func=lambda c: c or tr("quarter.whole"),
+            key="lead_scope",
+        )
     with ctx.read() as session:
-        snaps = list_snapshots(session, viewer, quarter=quarter, scope="")
+        snaps = list_snapshots(session, viewer, quarter=quarter, scope=scope)
     if viewer.has("hr") and st.button(
         tr("quarter.create_snapshot"), key="lead_create", type="primary"
     ):
         act(
-            lambda s: create_snapshot(s, viewer, quarter, bank=bank),
+            lambda s: create_snapshot(s, viewer, quarter, bank=bank, scope=scope),
             lambda snap: tr("quarter.snapshot_created", version=snap.version),
         )
     if not snaps:
@@ -435,6 +449,8 @@ with snapshot_tab:
                     version=frozen["version"],
                 ),
                 confirm_label=tr("quarter.release_confirm"),
-                action=lambda s: release_snapshot(s, viewer, quarter, chosen.version),
+                action=lambda s: release_snapshot(
+                    s, viewer, quarter, chosen.version, scope=chosen.scope
+                ),
                 done=lambda snap: tr("quarter.released", version=snap.version),
             )

@@ -534,3 +534,17 @@ class SnapshotDecision(Base):
     )
     created_by: Mapped[str] = mapped_column(String(100), default="")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class AccountScope(Base):
+    """A leadership account limited to a subtree of the org chart (Dezernent, Amtsleitung):
+    it sees the released figures of that unit and the units below it only."""
+
+    __tablename__ = "account_scopes"
+
+    account_id: Mapped[int] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True
+    )
+    unit_code: Mapped[str] = mapped_column(String(32))
+    set_by: Mapped[str] = mapped_column(String(100), default="")
+    set_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

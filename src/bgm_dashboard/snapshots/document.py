@@ -74,6 +74,14 @@ def short(bank: ItemBank, indicator: str, lang: str) -> str:
     return t(key, lang) if has(key) else bank.scale(indicator).title[lang]
 
 
+def root_name(payload: Mapping[str, Any]) -> str:
+    """The name of the snapshot's top unit (the whole administration or the scope)."""
+    for cell in payload["figures"]:
+        if cell["code"] == payload["root"] and cell["period"] == payload["quarter"]:
+            return str(cell["name"])
+    return str(payload["root"])
+
+
 def _axis(quarter: str) -> str:
     """A compact axis label: ``Q3/26``."""
     return f"{quarter[5:]}/{quarter[2:4]}"
@@ -204,6 +212,7 @@ def _summary(doc: Document, payload: Mapping[str, Any], bank: ItemBank, lang: st
         t(
             "snapshot.report.participation_line",
             lang,
+            unit=root_name(payload),
             rate=percent(now["rate"] / 100, lang) if now and now["rate"] is not None else "–",
             responses=number(now["responses"], lang, 0)
             if now and now["responses"] is not None

@@ -17,7 +17,7 @@ from bgm_dashboard.db.models import ActionPlan, Snapshot, SnapshotDecision, Snap
 from bgm_dashboard.errors import ValidationError
 from bgm_dashboard.instrument.bank import ItemBank
 from bgm_dashboard.interventions.plans import PlanInput, PlanView, insert_plan
-from bgm_dashboard.snapshots.store import READERS, RELEASED, SnapshotView
+from bgm_dashboard.snapshots.store import READERS, RELEASED, SnapshotView, check_scope
 
 WRITERS = ("leadership",)
 QUESTIONS = ("perspective", "crisis", "structure")
@@ -49,10 +49,16 @@ class DecisionView:
     plan_id: int | None
 
 
-def _open_snapshot(session: Session, snapshot_id: int) -> Snapshot:
+def _snapshot(session: Session, viewer: Viewer, snapshot_id: int) -> Snapshot:
     row = session.get(Snapshot, snapshot_id)
     if row is None:
         raise ValidationError("snapshot.error.none", quarter=str(snapshot_id))
+    check_scope(viewer, row.scope)
+    return row
+
+
+def _open_snapshot(session: Session, viewer: Viewer, snapshot_id: int) -> Snapshot:
+    row = _snapshot(session, viewer, snapshot_id)
     if row.status == RELEASED:
         raise ValidationError("snapshot.error.released", quarter=row.quarter, version=row.version)
     return row
@@ -61,6 +67,7 @@ def _open_snapshot(session: Session, snapshot_id: int) -> Snapshot:
 def reflections(session: Session, viewer: Viewer, snapshot_id: int) -> list[ReflectionView]:
     """Every version of the reflection, newest first (leadership, HR, staff council)."""
     require(viewer, *READERS)
+    _snapshot(session, viewer, snapshot_id)
     rows = session.scalars(
         select(SnapshotReflection)
         .where(SnapshotReflection.snapshot_id == snapshot_id)
@@ -79,7 +86,7 @@ def save_reflection(
 ) -> ReflectionView:
     """A new version of the reflection (leadership; until the snapshot is released)."""
     require(viewer, *WRITERS)
-    row = _open_snapshot(session, snapshot_id)
+    row = _open_snapshot(session, viewer, snapshot_id)
     clean = {f: str(texts.get(f, "")).strip() for f in FIELDS}
     if not any(clean.values()):
         raise ValidationError("snapshot.error.empty_reflection")
@@ -114,6 +121,7 @@ def save_reflection(
 
 def decisions(session: Session, viewer: Viewer, snapshot_id: int) -> list[DecisionView]:
     require(viewer, *READERS)
+    _snapshot(session, viewer, snapshot_id)
     rows = session.scalars(
         select(SnapshotDecision)
         .where(SnapshotDecision.snapshot_id == snapshot_id)
@@ -127,7 +135,7 @@ def add_decision(
 ) -> DecisionView:
     """A decision on the snapshot: what, who follows up, by when (leadership; audited)."""
     require(viewer, *WRITERS)
-    row = _open_snapshot(session, snapshot_id)
+    row = _open_snapshot(session, viewer, snapshot_id)
     text, owner = text.strip(), owner.strip()
     if not text or not owner:
         raise ValidationError("snapshot.error.decision_incomplete")
@@ -173,6 +181,7 @@ def decision_to_plan(
     decision = session.get(SnapshotDecision, decision_id)
     if decision is None:
         raise ValidationError("snapshot.error.no_decision", id=decision_id)
+    _snapshot(session, viewer, decision.snapshot_id)
     if decision.plan_id is not None:
         raise ValidationError("snapshot.error.has_plan", id=decision.plan_id)
     start = starts_on or date.today()

@@ -13,22 +13,15 @@ from bgm_dashboard.auth.audit import record
 from bgm_dashboard.auth.viewer import Viewer, require
 from bgm_dashboard.errors import ValidationError
 from bgm_dashboard.instrument.bank import ItemBank
-from bgm_dashboard.snapshots.document import report_document
+from bgm_dashboard.snapshots.document import report_document, root_name
 from bgm_dashboard.snapshots.html import render_html
 from bgm_dashboard.snapshots.payload import canonical
 from bgm_dashboard.snapshots.pdf import render_pdf
 from bgm_dashboard.snapshots.reflection import freeze_reflection
-from bgm_dashboard.snapshots.store import READERS, SnapshotView
+from bgm_dashboard.snapshots.store import READERS, SnapshotView, check_scope
 
 FORMATS = ("pdf", "html")
 MEDIA = {"pdf": "application/pdf", "html": "text/html"}
-
-
-def _scope_name(payload: dict[str, Any]) -> str:
-    for cell in payload["figures"]:
-        if cell["code"] == payload["root"] and cell["period"] == payload["quarter"]:
-            return str(cell["name"])
-    return str(payload["root"])
 
 
 def render_report(
@@ -52,7 +45,7 @@ def render_report(
         "released_by": snapshot.released_by,
         "released_at": snapshot.released_at,
         "changes": list(snapshot.changes),
-        "scope_name": _scope_name(payload),
+        "scope_name": root_name(payload),
     }
     doc = report_document(
         payload,
@@ -79,6 +72,7 @@ def snapshot_report(
     """A report download (leadership, HR, staff council): the frozen reflection of a released
     snapshot, the current draft of an unreleased one; audited as an export."""
     require(viewer, *READERS)
+    check_scope(viewer, snapshot.scope)
     if snapshot.released:
         reflection = snapshot.frozen_reflection
     else:

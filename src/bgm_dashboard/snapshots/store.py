@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from bgm_dashboard.auth.audit import record
 from bgm_dashboard.auth.viewer import Viewer, require
 from bgm_dashboard.db.models import Publication, Snapshot
-from bgm_dashboard.errors import ValidationError
+from bgm_dashboard.errors import AccessDenied, ValidationError
 from bgm_dashboard.instrument.bank import ItemBank
 from bgm_dashboard.periods import is_quarter, shift_quarter
 from bgm_dashboard.snapshots.payload import build_payload, canonical, checksum, differences
@@ -82,14 +82,22 @@ def _view(row: Snapshot) -> SnapshotView:
 def list_snapshots(
     session: Session, viewer: Viewer, *, quarter: str | None = None, scope: str | None = None
 ) -> list[SnapshotView]:
-    """Snapshots, newest quarter and version first."""
+    """Snapshots, newest quarter and version first (a scoped account: its subtree's only)."""
     require(viewer, *READERS)
+    if viewer.scope:
+        scope = viewer.scope
     query = select(Snapshot).order_by(Snapshot.quarter.desc(), Snapshot.version.desc())
     if quarter is not None:
         query = query.where(Snapshot.quarter == quarter)
     if scope is not None:
         query = query.where(Snapshot.scope == scope)
     return [_view(r) for r in session.scalars(query)]
+
+
+def check_scope(viewer: Viewer, scope: str) -> None:
+    """A scoped account reaches the snapshots of its own subtree only."""
+    if viewer.scope and viewer.scope != scope:
+        raise AccessDenied("snapshot.error.out_of_scope", scope=scope or "*")
 
 
 def get_snapshot(

@@ -20,6 +20,8 @@ class PageSpec:
     default: bool = False
     anonymous_only: bool = False
     """Offered only to sessions nobody has logged in to (the login page)."""
+    scoped: bool = False
+    """Built for accounts scoped to a subtree (shows that subtree only)."""
 
     @property
     def url_path(self) -> str:
@@ -30,6 +32,8 @@ class PageSpec:
 
     def offered_to(self, viewer: Viewer) -> bool:
         if self.anonymous_only and not viewer.is_staff_only:
+            return False
+        if viewer.scope and not self.scoped and "staff" not in self.roles:
             return False
         return viewer.has(*self.roles)
 
@@ -151,6 +155,7 @@ GOVERNANCE_PAGES: list[PageSpec] = [
         ":material/account_balance:",
         frozenset({"leadership", "hr", "council"}),
         "nav.section_results",
+        scoped=True,
     ),
     PageSpec(
         "pages/governance.py",

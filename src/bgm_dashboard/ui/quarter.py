@@ -16,17 +16,21 @@ from bgm_dashboard.ui.data import figures
 
 
 @st.cache_data(ttl=900, show_spinner=False, max_entries=16)
-def _summary(version: tuple[int, ...], plans: tuple[PlanView, ...], quarter: str) -> dict[str, Any]:
+def _summary(
+    version: tuple[int, ...], plans: tuple[PlanView, ...], quarter: str, scope: str
+) -> dict[str, Any]:
     del version  # cache key: a new publication invalidates the summary
     quarterly = figures(READER, granularity="quarter")
     monthly = figures(READER, granularity="month")
-    return quarter_summary(quarterly, monthly, app_context().bank, quarter, plans=plans)
+    bank = app_context().bank
+    return quarter_summary(quarterly, monthly, bank, quarter, scope=scope, plans=plans)
 
 
 def quarter_view(viewer: Viewer, quarter: str) -> dict[str, Any]:
-    """``snapshots.payload.quarter_summary`` of the released figures (roles that see all)."""
+    """``snapshots.payload.quarter_summary`` of the released figures, for the viewer's
+    subtree when its account is scoped."""
     require(viewer, *FIGURE_ROLES)
     with app_context().read() as session:
         version = publication_version(session)
         plans = tuple(all_plans(session))
-    return _summary(version, plans, quarter)
+    return _summary(version, plans, quarter, viewer.scope)

@@ -1,4 +1,5 @@
-"""Leadership's quarter: frozen snapshots, their reflection (versioned) and decisions.
+"""Leadership's quarter: frozen snapshots, their reflection (versioned) and decisions;
+leadership accounts scoped to a subtree.
 
 Revision ID: 0013_snapshots
 Revises: 0007_pulse
@@ -74,7 +75,18 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_snapshot_decisions_snapshot_id'), ['snapshot_id'], unique=False)
 
 
+    op.create_table('account_scopes',
+    sa.Column('account_id', sa.Integer(), nullable=False),
+    sa.Column('unit_code', sa.String(length=32), nullable=False),
+    sa.Column('set_by', sa.String(length=100), nullable=False),
+    sa.Column('set_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['account_id'], ['accounts.id'], name=op.f('fk_account_scopes_account_id_accounts'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('account_id', name=op.f('pk_account_scopes'))
+    )
+
+
 def downgrade() -> None:
+    op.drop_table('account_scopes')
     op.drop_table('snapshot_decisions')
     op.drop_table('snapshot_reflections')
     op.drop_table('snapshots')
