@@ -14,11 +14,13 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from bgm_dashboard.auth.accounts import create_account, list_accounts, viewer_for_account
+from bgm_dashboard.auth.oidc import OidcConfig, oidc_viewer
 from bgm_dashboard.auth.scopes import set_scope
 from bgm_dashboard.auth.viewer import SYSTEM, Viewer
 from bgm_dashboard.context import Context, make_context
 from bgm_dashboard.errors import AccessDenied, ValidationError
 from bgm_dashboard.i18n import t
+from bgm_dashboard.org.service import import_departments
 from bgm_dashboard.privacy.gate import released_figures
 from bgm_dashboard.settings import load_settings
 from bgm_dashboard.snapshots.report import snapshot_report
@@ -130,3 +132,13 @@ def test_the_scoped_session_sees_its_subtree_only(
     finally:
         st.cache_resource.clear()
         st.cache_data.clear()
+
+
+def test_single_sign_on_keeps_the_scope(ctx: Context) -> None:
+    with ctx.write() as session:
+        import_departments(session, SAMPLE / "departments.csv")
+        create_account(session, ADMIN, "dezernentin", ["leadership"], oidc_subject="sub-7")
+        set_scope(session, ADMIN, "dezernentin", "D3")
+    with ctx.read() as session:
+        viewer, why, _ = oidc_viewer(session, {"sub": "sub-7"}, OidcConfig())
+    assert why is None and viewer is not None and viewer.scope == "D3"
