@@ -91,7 +91,7 @@ def test_within_scope_keeps_the_subtree_of_every_publication(demo_ctx: Context) 
 def test_scoped_snapshots_and_reports(demo_ctx: Context) -> None:
     viewer = _dezernent(demo_ctx)
     with demo_ctx.write() as session:
-        whole = create_snapshot(session, HR, "2026-Q3", bank=demo_ctx.bank)
+        whole = get_snapshot(session, HR, "2026-Q3")  # prepared by the demo's HR team
         part = create_snapshot(session, HR, "2026-Q3", bank=demo_ctx.bank, scope="D2")
     with demo_ctx.write() as session:
         assert [s.id for s in list_snapshots(session, viewer)] == [part.id]
