@@ -231,14 +231,14 @@ with compare_tab:
             box.markdown("\n".join(f"{i}. {line}" for i, line in enumerate(_five(data), 1)))
 
 
-def _report_bytes(snap: SnapshotView, fmt: str) -> bytes:
+def _report_bytes(snap: SnapshotView, fmt: str, depth: int | None) -> bytes:
     with ctx.write() as session:
-        return snapshot_report(session, viewer, snap, bank=bank, fmt=fmt, lang=lang())
+        return snapshot_report(session, viewer, snap, bank=bank, fmt=fmt, lang=lang(), depth=depth)
 
 
-def _deferred(snap: SnapshotView, fmt: str) -> Callable[[], bytes]:
+def _deferred(snap: SnapshotView, fmt: str, depth: int | None) -> Callable[[], bytes]:
     """The report is made (and audited) only when the button is clicked."""
-    return lambda: _report_bytes(snap, fmt)
+    return lambda: _report_bytes(snap, fmt, depth)
 
 
 def _snapshot_facts(snap: SnapshotView) -> None:
@@ -425,11 +425,22 @@ with snapshot_tab:
         writable = viewer.has("leadership") and not chosen.released
         _reflection(chosen, writable)
         st.subheader(tr("quarter.report"))
+        with ctx.read() as session:
+            public_depth = current(session).public_depth
+        depth = st.radio(
+            tr("quarter.report_depth"),
+            [None, public_depth],
+            format_func=lambda d: (
+                tr("quarter.depth_all") if d is None else tr("quarter.depth_public", depth=d)
+            ),
+            horizontal=True,
+            key=f"lead_depth_{chosen.id}",
+        )
         row = st.container(horizontal=True, gap="small")
         for fmt in ("pdf", "html"):
             row.download_button(
                 tr(f"quarter.download_{fmt}"),
-                data=_deferred(chosen, fmt),
+                data=_deferred(chosen, fmt, depth),
                 file_name=f"quartalsbericht-{chosen.quarter}-v{chosen.version}.{fmt}",
                 mime=MEDIA[fmt],
                 key=f"lead_dl_{fmt}_{chosen.id}",

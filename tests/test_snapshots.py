@@ -301,3 +301,27 @@ def test_a_subtree_snapshot_holds_only_its_units(reference_ctx: Context) -> None
     }
     for row in part.payload["glance"]:
         assert row["value"] == d1[(QUARTER, row["indicator"])]
+
+
+def test_report_at_the_public_depth_lists_only_the_upper_levels(reference_ctx: Context) -> None:
+    ctx = reference_ctx
+    with ctx.write() as session:
+        snap = create_snapshot(session, HR, QUARTER, bank=ctx.bank)
+        depth = current(session).public_depth
+        html = {
+            d: snapshot_report(
+                session, LEADER, snap, bank=ctx.bank, fmt="html", lang="de", depth=d
+            ).decode()
+            for d in (None, depth)
+        }
+    units = pd.read_csv(REFERENCE / "departments.csv")
+    parents = dict(zip(units["code"], units["parent_code"], strict=True))
+
+    def level(code: str) -> int:
+        parent = parents[code]
+        return 0 if not isinstance(parent, str) else 1 + level(parent)
+
+    for code, name in zip(units["code"], units["name"], strict=True):
+        row = f"<td>{'  ' * level(code)}{name}</td>"
+        assert row in html[None]
+        assert (row in html[depth]) == (level(code) <= depth), code
