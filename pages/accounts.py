@@ -47,6 +47,7 @@ else:
                 tr("accounts.col_name"): a.username,
                 tr("accounts.col_display"): a.display_name,
                 tr("accounts.col_roles"): roles_text(a.roles),
+                tr("accounts.col_scope"): a.scope or "–",
                 tr("accounts.col_login"): " + ".join(
                     ([tr("accounts.login_password")] if a.has_password else [])
                     + (["SSO"] if a.oidc_subject else [])

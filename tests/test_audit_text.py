@@ -31,6 +31,7 @@ BUILT_AT_RUN_TIME = {
     "good_example_withdraw",
     "intervention_add",
     "intervention_edit",
+    "session_resumed",
 }
 
 

@@ -16,6 +16,7 @@ DIRECT_DOWNLOADS = {
     "pages/audit.py": "the audit log's download records itself (record_export)",
     "pages/waves.py": "participation codes: no figures",
     "pages/pulse.py": "code letters: no figures",
+    "pages/leadership.py": "the quarter report records itself (snapshot_export in the report)",
 }
 
 

@@ -7,12 +7,12 @@ import sys
 from collections.abc import Sequence
 from types import ModuleType
 
-from bgm_dashboard.commands import audit, backup, bench, core, council, pulse, users
+from bgm_dashboard.commands import audit, backup, bench, core, council, pulse, snapshot, users
 from bgm_dashboard.errors import UserError
 from bgm_dashboard.i18n import t
 from bgm_dashboard.settings import ConfigError, load_settings
 
-MODULES: list[ModuleType] = [core, users, audit, bench, pulse, backup, council]
+MODULES: list[ModuleType] = [core, users, audit, bench, pulse, backup, council, snapshot]
 """Each module has NAMES (its sub-commands), register(subparsers) and handle(ctx, args, lang)."""
 
 

@@ -25,6 +25,8 @@ from bgm_dashboard.governance.changes import approve, propose
 from bgm_dashboard.governance.settings import current
 from bgm_dashboard.org.service import import_departments
 from bgm_dashboard.periods import month_of
+from bgm_dashboard.privacy.gate import latest_publications
+from bgm_dashboard.snapshots.store import create_snapshot
 from bgm_dashboard.survey.importer import import_responses
 from bgm_dashboard.survey.waves import ACCESS_LINK, open_wave, wave_for_period
 
@@ -120,7 +122,18 @@ def seed_demo(
             )
         session.merge(AppState(key=DEMO_FLAG, value="1"))
         ctx.publish_due(session, today)
+        _prepare_snapshot(ctx, session)
     return True
+
+
+def _prepare_snapshot(ctx: Context, session: Session) -> None:
+    """The demo HR team has prepared the snapshot of the newest published quarter, so that
+    `leitung` can write its reflection and decisions, release it and file the report."""
+    publications = latest_publications(session)
+    if publications:
+        create_snapshot(
+            session, Viewer("hr", frozenset({"hr"})), publications[-1].quarter, bank=ctx.bank
+        )
 
 
 def approve_open_link(ctx: Context, session: Session) -> None:

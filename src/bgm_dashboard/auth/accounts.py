@@ -19,6 +19,7 @@ from bgm_dashboard.auth.passwords import (
     needs_rehash,
     verify_password,
 )
+from bgm_dashboard.auth.scopes import scope_of
 from bgm_dashboard.auth.viewer import ROLES, Viewer, require
 from bgm_dashboard.db.models import Account, AccountRole, LoginSession
 from bgm_dashboard.errors import ValidationError
@@ -60,6 +61,8 @@ class AccountInfo:
     failed_logins: int
     locked_until: datetime | None
     created_at: datetime
+    scope: str = ""
+    """The unit a leadership account is limited to ("" = not limited)."""
 
 
 @dataclass(frozen=True)
@@ -296,6 +299,7 @@ def list_accounts(session: Session, viewer: Viewer) -> list[AccountInfo]:
                 failed_logins=account.failed_logins,
                 locked_until=utc(account.locked_until) if account.locked_until else None,
                 created_at=utc(account.created_at),
+                scope=scope_of(session, account.id),
             )
         )
     return out
@@ -307,7 +311,9 @@ def viewer_for_account(session: Session, username: str) -> Viewer | None:
     if account is None or not account.active:
         return None
     roles = roles_of(session, account.id)
-    return Viewer(account.username, frozenset(roles)) if roles else None
+    if not roles:
+        return None
+    return Viewer(account.username, frozenset(roles), scope_of(session, account.id))
 
 
 def record_failed_login(
@@ -411,7 +417,7 @@ def settle(session: Session, snapshot: Snapshot, verdict: Verdict, now: datetime
         account.password_hash = verdict.new_hash
     session.flush()
     record(session, account.username, LOGIN, account.username, {"method": "password"})
-    return LoginResult(Viewer(account.username, frozenset(roles)))
+    return LoginResult(Viewer(account.username, frozenset(roles), scope_of(session, account.id)))
 
 
 def authenticate(

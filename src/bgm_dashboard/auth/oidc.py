@@ -18,6 +18,7 @@ from bgm_dashboard.auth.accounts import (
     roles_of,
 )
 from bgm_dashboard.auth.audit import record
+from bgm_dashboard.auth.scopes import scope_of
 from bgm_dashboard.auth.viewer import Viewer
 from bgm_dashboard.db.models import Account
 
@@ -100,7 +101,8 @@ def oidc_viewer(
     )
     if not roles:
         return None, "no_role", name
-    return Viewer(name, roles), None, name
+    scope = scope_of(session, account.id) if account is not None else ""
+    return Viewer(name, roles, scope), None, name
 
 
 def oidc_login(session: Session, claims: Mapping[str, Any], config: OidcConfig) -> LoginResult:

@@ -15,6 +15,9 @@ FIGURE_ROLES = frozenset({"hr", "leadership", "council"})
 class Viewer:
     name: str
     roles: frozenset[str]
+    scope: str = ""
+    """A unit code: the viewer sees figures of that subtree only ("" = everything its roles
+    allow). Set for leadership accounts of a Dezernent or an Amtsleitung."""
 
     def has(self, *roles: str) -> bool:
         return bool(self.roles & set(roles))

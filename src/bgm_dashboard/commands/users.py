@@ -40,6 +40,11 @@ def register(sub: Any) -> None:
     for action in ("deactivate", "activate", "unlock"):
         user_sub.add_parser(action).add_argument("name")
     user_sub.add_parser("list", help="every account with its roles")
+    scope = user_sub.add_parser("scope", help="limit a leadership account to a unit's subtree")
+    scope.add_argument("name")
+    which = scope.add_mutually_exclusive_group(required=True)
+    which.add_argument("--unit", default=None, help="unit code, e.g. D2 (Dezernat II)")
+    which.add_argument("--clear", action="store_true", help="lift the limit")
 
 
 def read_password(lang: str, *, confirm: bool = True) -> str:
@@ -65,9 +70,19 @@ def handle(ctx: Context, args: argparse.Namespace, lang: str) -> None:
         set_roles,
         unlock,
     )
+    from bgm_dashboard.auth.scopes import set_scope
 
     if args.action == "list":
         _list(ctx, lang)
+        return
+    if args.action == "scope":
+        with ctx.write() as session:
+            set_scope(session, SYSTEM, args.name, None if args.clear else args.unit)
+        name = args.name.strip().lower()
+        if args.clear:
+            print(t("scope.cli_cleared", lang, name=name))
+        else:
+            print(t("scope.cli_set", lang, name=name, unit=args.unit))
         return
     if args.action == "add":
         password = None if args.no_password else read_password(lang)
@@ -118,4 +133,5 @@ def _list(ctx: Context, lang: str) -> None:
         state = t("cli.user_active" if a.active else "cli.user_inactive", lang)
         if a.locked_until is not None:
             state += " · " + t("cli.user_locked", lang, until=moment(a.locked_until, lang))
-        print(f"{a.username}\t{', '.join(a.roles)}\t{' + '.join(login) or '-'}\t{state}")
+        scope = f"\t{a.scope}" if a.scope else ""
+        print(f"{a.username}\t{', '.join(a.roles)}\t{' + '.join(login) or '-'}\t{state}{scope}")

@@ -478,3 +478,93 @@ class LoginSession(Base):
     last_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+# ----------------------------------------------------------------------------- snapshots
+
+
+class Snapshot(Base):
+    """A frozen view of a published quarter for leadership: the released figures and the
+    verdicts of that day as one canonical JSON text, with its SHA-256. HR creates it,
+    leadership releases it; nothing changes it afterwards. A correction is a new version."""
+
+    __tablename__ = "snapshots"
+    __table_args__ = (
+        UniqueConstraint("quarter", "scope", "version", name="snapshots_quarter_scope_version"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    quarter: Mapped[str] = mapped_column(String(7), index=True)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    scope: Mapped[str] = mapped_column(String(32), default="")
+    """The unit code of the subtree the snapshot covers ("" = the whole administration)."""
+    status: Mapped[str] = mapped_column(String(10), default="draft")
+    payload: Mapped[str] = mapped_column(Text)
+    checksum: Mapped[str] = mapped_column(String(64))
+    publication_id: Mapped[int] = mapped_column(ForeignKey("publications.id"))
+    changes: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    created_by: Mapped[str] = mapped_column(String(100), default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    released_by: Mapped[str] = mapped_column(String(100), default="")
+    released_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    reflection: Mapped[str] = mapped_column(Text, default="")
+    """Leadership's reflection and decisions as frozen at the release (canonical JSON)."""
+    reflection_checksum: Mapped[str] = mapped_column(String(64), default="")
+
+
+class SnapshotReflection(Base):
+    """One version of leadership's written reading of a snapshot (every save is a version)."""
+
+    __tablename__ = "snapshot_reflections"
+    __table_args__ = (
+        UniqueConstraint("snapshot_id", "version", name="snapshot_reflections_version"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    snapshot_id: Mapped[int] = mapped_column(
+        ForeignKey("snapshots.id", ondelete="CASCADE"), index=True
+    )
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    reading: Mapped[str] = mapped_column(Text, default="")
+    perspective: Mapped[str] = mapped_column(Text, default="")
+    """Platzwechsel: how does this look from the other office's chair?"""
+    crisis: Mapped[str] = mapped_column(Text, default="")
+    """What did the crisis teach us?"""
+    structure: Mapped[str] = mapped_column(Text, default="")
+    """Which measure becomes a structure instead of a project?"""
+    written_by: Mapped[str] = mapped_column(String(100), default="")
+    written_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class SnapshotDecision(Base):
+    """A decision leadership took on a snapshot: what, who follows up, by when, and the
+    action plan it became (if any)."""
+
+    __tablename__ = "snapshot_decisions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    snapshot_id: Mapped[int] = mapped_column(
+        ForeignKey("snapshots.id", ondelete="CASCADE"), index=True
+    )
+    text: Mapped[str] = mapped_column(Text)
+    owner: Mapped[str] = mapped_column(String(200))
+    due_on: Mapped[date] = mapped_column(Date)
+    plan_id: Mapped[int | None] = mapped_column(
+        ForeignKey("action_plans.id", ondelete="SET NULL"), nullable=True
+    )
+    created_by: Mapped[str] = mapped_column(String(100), default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class AccountScope(Base):
+    """A leadership account limited to a subtree of the org chart (Dezernent, Amtsleitung):
+    it sees the released figures of that unit and the units below it only."""
+
+    __tablename__ = "account_scopes"
+
+    account_id: Mapped[int] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True
+    )
+    unit_code: Mapped[str] = mapped_column(String(32))
+    set_by: Mapped[str] = mapped_column(String(100), default="")
+    set_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -248,6 +248,12 @@ def _checked(session: Session, data: PlanInput, bank: ItemBank) -> tuple[PlanInp
 def create_plan(session: Session, viewer: Viewer, data: PlanInput, *, bank: ItemBank) -> PlanView:
     """A new plan (status "planned"). HR only; audited."""
     require(viewer, "hr")
+    return insert_plan(session, viewer, data, bank=bank)
+
+
+def insert_plan(session: Session, viewer: Viewer, data: PlanInput, *, bank: ItemBank) -> PlanView:
+    """Store a checked new plan; the caller has checked the role (HR here, leadership
+    turning its decision into a plan in snapshots.reflection). Audited."""
     clean, unit_ids = _checked(session, data, bank)
     plan = ActionPlan(
         intervention_code=clean.intervention_code,

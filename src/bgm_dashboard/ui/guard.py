@@ -12,10 +12,11 @@ from bgm_dashboard.ui.lang import tr
 from bgm_dashboard.ui.session import current_viewer
 
 
-def require_roles(*roles: str) -> Viewer:
-    """Stop the page unless the session's viewer holds one of ``roles``."""
+def require_roles(*roles: str, scoped: bool = False) -> Viewer:
+    """Stop the page unless the session's viewer holds one of ``roles``. An account scoped
+    to a subtree reaches only pages built for scopes (``scoped=True``)."""
     viewer = current_viewer()
-    if not viewer.has(*roles):
+    if not viewer.has(*roles) or (viewer.scope and not scoped):
         if viewer.is_staff_only:
             st.warning(tr("ui.login_required"))
             # a page run on its own (no navigation) has no link target: the warning stands alone

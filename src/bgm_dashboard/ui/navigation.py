@@ -20,6 +20,8 @@ class PageSpec:
     default: bool = False
     anonymous_only: bool = False
     """Offered only to sessions nobody has logged in to (the login page)."""
+    scoped: bool = False
+    """Built for accounts scoped to a subtree (shows that subtree only)."""
 
     @property
     def url_path(self) -> str:
@@ -30,6 +32,8 @@ class PageSpec:
 
     def offered_to(self, viewer: Viewer) -> bool:
         if self.anonymous_only and not viewer.is_staff_only:
+            return False
+        if viewer.scope and not self.scoped and "staff" not in self.roles:
             return False
         return viewer.has(*self.roles)
 
@@ -59,6 +63,7 @@ URL_PATHS = {
 START_PATH = "startseite"
 """The internal name of the default page, which Streamlit serves at "/" (never shown)."""
 
+LEADERSHIP_START = "pages/leadership.py"
 ANY = frozenset({"staff", "hr", "leadership", "council", "admin"})
 FIGURES = frozenset({"hr", "leadership", "council"})
 
@@ -153,6 +158,7 @@ GOVERNANCE_PAGES: list[PageSpec] = [
         ":material/account_balance:",
         frozenset({"leadership", "hr", "council"}),
         "nav.section_results",
+        scoped=True,
     ),
     PageSpec(
         "pages/governance.py",
@@ -209,7 +215,12 @@ def menu(viewer: Viewer) -> list[tuple[PageSpec, bool]]:
 
 
 def landing_page(viewer: Viewer, pages: list[PageSpec]) -> PageSpec | None:
-    """Where a session starts: the survey for staff, the first restricted page after login."""
+    """Where a session starts: the survey for staff, leadership's quarter for leadership
+    (unless it also works in HR), else the first restricted page after login."""
+    if viewer.has("leadership") and not viewer.has("hr"):
+        for page in pages:
+            if page.path == LEADERSHIP_START:
+                return page
     if not viewer.is_staff_only:
         for page in pages:
             if "staff" not in page.roles:

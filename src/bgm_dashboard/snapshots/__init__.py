@@ -1,0 +1,1 @@
+"""Leadership's quarter: frozen snapshots of a published quarter, reflection and report."""
