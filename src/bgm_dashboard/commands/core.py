@@ -42,8 +42,14 @@ def register(sub: Any) -> None:
     ind.add_argument("--format", choices=FORMATS, default="csv")
     ind.add_argument("--output", type=Path, default=None)
 
-    sub.add_parser(
+    publish = sub.add_parser(
         "publish", help="publish every quarter that has ended and whose waves are closed"
+    )
+    publish.add_argument(
+        "--republish",
+        metavar="QUARTER",
+        default=None,
+        help="publish a published quarter again on today's org chart (e.g. 2026-Q1)",
     )
 
     wave = sub.add_parser("wave", help="open or close a survey wave, issue tokens")
