@@ -63,9 +63,11 @@ def score_frame(answers: pd.DataFrame, bank: ItemBank) -> pd.DataFrame:
             scores[scale.code] = score_scale(answers, scale)
     for scale in bank.scales:
         if scale.kind == "composite":
+            # scored only with every component: then a cell's composite covers exactly
+            # the people of its components whenever the counts agree (docs/anonymity.md)
             parts = pd.DataFrame({code: scores[code] for code in scale.of})
-            enough = parts.notna().sum(axis=1) >= half_of(len(scale.of))
-            scores[scale.code] = parts.mean(axis=1).where(enough)
+            complete = parts.notna().all(axis=1)
+            scores[scale.code] = parts.mean(axis=1).where(complete)
     return pd.DataFrame(scores, index=answers.index)
 
 

@@ -6,6 +6,8 @@ figure ever changes while answers still arrive (no "before/after one more answer
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime
 from typing import cast
 
@@ -29,6 +31,11 @@ from bgm_dashboard.instrument.bank import ItemBank
 from bgm_dashboard.org.service import load_tree
 from bgm_dashboard.periods import months_of_quarter, quarter_end, quarter_of
 from bgm_dashboard.privacy.block import BlockInput, block_input
+from bgm_dashboard.privacy.composite import (
+    composite_mismatch,
+    composite_parts,
+    composites_unsupported,
+)
 from bgm_dashboard.privacy.difference import difference_rule_hides
 from bgm_dashboard.privacy.suppression import (
     BlockDecision,
@@ -38,6 +45,12 @@ from bgm_dashboard.privacy.suppression import (
     decide_block,
     nearest_shown_ancestor,
     subtree_totals,
+)
+from bgm_dashboard.privacy.versions import (
+    Withheld,
+    earlier_sets,
+    hide_against_versions,
+    instances_of,
 )
 
 SHOWN = "shown"
@@ -83,10 +96,14 @@ def _describe(code: str, bank: ItemBank, sums: np.ndarray) -> dict[str, np.ndarr
     }
 
 
+AlphaArrays = dict[str, tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]]
+
+
 def _alpha_arrays(
     block: BlockInput, levels: Levels, items: pd.DataFrame, bank: ItemBank
-) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]:
-    """Per scale: (alpha over each month, complete n per month, alpha over the quarter, n)."""
+) -> AlphaArrays:
+    """Per scale: (alpha over each month, complete n per month, alpha over the quarter, n,
+    complete cases placed directly in each unit per month)."""
     out = {}
     months = {m: i for i, m in enumerate(block.months)}
     for code in block.indicators:
@@ -118,6 +135,7 @@ def _alpha_arrays(
         c = column.to_numpy()[named].astype(np.int64)
         item_s1[u[named], m[named], c] = s1[named]
         item_s2[u[named], m[named], c] = s2[named]
+        own = n.copy()
         n, item_s1, item_s2, tot_s1, tot_s2 = (
             subtree_totals(levels, a) for a in (n, item_s1, item_s2, tot_s1, tot_s2)
         )
@@ -126,7 +144,7 @@ def _alpha_arrays(
         quarter_alpha = cronbach_alpha(
             nq, item_s1.sum(axis=1), item_s2.sum(axis=1), tot_s1.sum(axis=1), tot_s2.sum(axis=1)
         )
-        out[code] = (month_alpha, n, quarter_alpha, nq)
+        out[code] = (month_alpha, n, quarter_alpha, nq, own)
     return out
 
 
@@ -135,16 +153,22 @@ def figure_rows(
     decision: BlockDecision,
     bank: ItemBank,
     k: int,
-    alphas: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] | None = None,
+    alphas: AlphaArrays | None = None,
+    alpha_shown: dict[str, tuple[np.ndarray, np.ndarray]] | None = None,
 ) -> pd.DataFrame:
     """Released rows for every unit, period and indicator of the block, plus the
-    "übrige Bereiche" rows (what a shown unit holds beyond its shown sub-units)."""
+    "übrige Bereiche" rows (what a shown unit holds beyond its shown sub-units).
+
+    ``alpha_shown``: per scale, the units whose quarter and months show Cronbach's alpha and
+    its complete-case count (decided as an instance of their own, ``decide_release``);
+    without it no alpha is shown."""
     tree = block.tree
     levels = Levels.of(tree.parent_positions(), tree.depths())
     sub = subtree_totals(levels, block.own)  # (U, I, T, S)
     sub_q = sub.sum(axis=2)  # (U, I, S)
     headcount = subtree_totals(levels, np.array([u.headcount for u in tree.units], dtype=float))
     alphas = alphas or {}
+    alpha_shown = alpha_shown or {}
     unit_ids = np.array([u.id for u in tree.units])
     rows: list[pd.DataFrame] = []
 
@@ -158,7 +182,7 @@ def figure_rows(
         hc: np.ndarray,
         rest_hc: np.ndarray,
         has_sub: np.ndarray,
-        alpha: tuple[np.ndarray, np.ndarray] | None,
+        alpha: tuple[np.ndarray, np.ndarray, np.ndarray] | None,
     ) -> None:
         code = block.indicators[i]
         for kind, values, heads, mask in (
@@ -193,8 +217,8 @@ def figure_rows(
                     rate = np.where(seats > 0, 100.0 * n / np.where(seats > 0, seats, 1), np.nan)
                 frame["mean"] = np.where(visible, rate, np.nan)
             if alpha is not None and kind == "unit":
-                a, an = alpha
-                ok = visible & (an >= k)
+                a, an, alpha_ok = alpha
+                ok = visible & alpha_ok & (an > 0)
                 frame["alpha"] = np.where(ok, a, np.nan)
                 frame["alpha_n"] = np.where(ok, an, np.nan)
             if kind == "rest":
@@ -216,6 +240,7 @@ def figure_rows(
                 sums = sub_q[:, i, :]
                 covered = covered_by_shown(levels, shown[:, None], sums[:, None, :])[:, 0, :]
                 a = alphas.get(code)
+                a_ok = alpha_shown.get(code)
                 emit(
                     "quarter",
                     block.quarter,
@@ -226,7 +251,7 @@ def figure_rows(
                     headcount,
                     rest_hc,
                     has_sub,
-                    (a[2], a[3]) if a else None,
+                    (a[2], a[3], a_ok[0]) if a and a_ok else None,
                 )
             else:
                 for t, month in enumerate(block.months):
@@ -235,6 +260,7 @@ def figure_rows(
                     sums = sub[:, i, t, :]
                     covered = covered_by_shown(levels, shown[:, None], sums[:, None, :])[:, 0, :]
                     a = alphas.get(code)
+                    a_ok = alpha_shown.get(code)
                     emit(
                         "month",
                         month,
@@ -245,7 +271,7 @@ def figure_rows(
                         headcount,
                         rest_hc,
                         has_sub,
-                        (a[0][:, t], a[1][:, t]) if a else None,
+                        (a[0][:, t], a[1][:, t], a_ok[1]) if a and a_ok else None,
                     )
     if not rows:
         return pd.DataFrame()
@@ -269,6 +295,60 @@ def decide(
     return decide_block(levels, counts, governance.min_group_size, hq, hm)
 
 
+@dataclass(frozen=True)
+class Release:
+    """What a version shows: the cells of every indicator, and per scale the units whose
+    quarter and months show Cronbach's alpha with its complete-case count."""
+
+    decision: BlockDecision
+    alpha: dict[str, tuple[np.ndarray, np.ndarray]]
+
+
+Hidden = tuple[np.ndarray, np.ndarray]
+
+
+def decide_release(
+    block: BlockInput,
+    governance: Governance,
+    bank: ItemBank,
+    alpha_own: dict[str, np.ndarray],
+    hidden: Hidden | None = None,
+    alpha_hidden: dict[str, Hidden] | None = None,
+) -> Release:
+    """Decide every instance of a version: each indicator; each composite held to its
+    components (``privacy/composite``); each scale's alpha complete-case set as an instance
+    of its own (shown only inside its indicator's shown cells, with the same tree, time and
+    table rules on its own counts, so that no alpha count of a parent minus its shown
+    children isolates fewer than k). ``alpha_own``: complete cases placed directly in each
+    unit per month."""
+    tree = block.tree
+    levels = Levels.of(tree.parent_positions(), tree.depths())
+    shape = (len(tree), len(block.indicators))
+    hq, hm = (h.copy() for h in hidden) if hidden else (np.zeros(shape, bool),) * 2
+    parts = composite_parts(block, bank)
+    mismatch_q, mismatch_m = composite_mismatch(block, levels, parts)
+    hq, hm = hq | mismatch_q, hm | mismatch_m
+    while True:
+        decision = decide(block, governance, hq, hm)
+        lone_q, lone_m = composites_unsupported(decision, parts)
+        if not lone_q.any() and not lone_m.any():
+            break
+        hq, hm = hq | lone_q, hm | lone_m
+    alpha = {}
+    for code, own in alpha_own.items():
+        i = block.indicators.index(code)
+        extra_q, extra_m = (alpha_hidden or {}).get(code, (False, False))
+        shown = decide_block(
+            levels,
+            own[:, None, :],
+            governance.min_group_size,
+            (~decision.quarter_shown[:, i] | extra_q)[:, None],
+            (~decision.months_shown[:, i] | extra_m)[:, None],
+        )
+        alpha[code] = (shown.quarter_shown[:, 0], shown.months_shown[:, 0])
+    return Release(decision, alpha)
+
+
 def waves_by_quarter(session: Session) -> dict[str, list[Wave]]:
     out: dict[str, list[Wave]] = {}
     for wave in session.scalars(select(Wave)):
@@ -286,6 +366,66 @@ def due_quarters(session: Session, today: date) -> list[str]:
         if all(w.status == "closed" for w in waves):
             due.append(quarter)
     return due
+
+
+def _release_against_versions(
+    session: Session,
+    block: BlockInput,
+    previous: Sequence[Publication],
+    governance: Governance,
+    bank: ItemBank,
+    alpha_own: dict[str, np.ndarray],
+    moments: pd.DataFrame,
+    items: pd.DataFrame,
+) -> tuple[Release, list[Withheld]]:
+    """Decide a new version of a published quarter: the difference rule against each earlier
+    version, then the exact check against all earlier versions together
+    (``privacy/versions``)."""
+    hidden_q, hidden_m = difference_rule_hides(session, block, previous, governance)
+    unit_ids = [u.id for u in block.tree.units]
+    withheld = [
+        Withheld(block.indicators[i], False, granularity, unit_ids[u], "versions.difference")
+        for granularity, mask in (("quarter", hidden_q), ("month", hidden_m & ~hidden_q))
+        for u, i in zip(*np.nonzero(mask), strict=True)
+    ]
+    departments = sorted(
+        {u.id for u in block.tree.units} | {int(u["id"]) for p in previous for u in p.tree}
+    )
+    instances = instances_of(
+        block.indicators, block.asked, list(alpha_own), moments, items, departments, block.months
+    )
+    earlier = earlier_sets(session, previous, departments, block.months, block.quarter)
+    decided: list[Release] = []
+
+    def shown_of(
+        hq: np.ndarray, hm: np.ndarray, alpha_hidden: dict[str, tuple[np.ndarray, np.ndarray]]
+    ) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+        release = decide_release(
+            block,
+            governance,
+            bank,
+            alpha_own,
+            (hidden_q | hq, hidden_m | hm),
+            {name.split("#")[0]: masks for name, masks in alpha_hidden.items()},
+        )
+        decided.append(release)
+        out = {
+            code: (release.decision.quarter_shown[:, i], release.decision.months_shown[:, i])
+            for i, code in enumerate(block.indicators)
+        }
+        out.update({f"{code}#alpha": shown for code, shown in release.alpha.items()})
+        return out
+
+    *_, found = hide_against_versions(
+        block.tree,
+        departments,
+        instances,
+        earlier,
+        shown_of,
+        governance.min_group_size,
+        len(block.indicators),
+    )
+    return decided[-1], withheld + found
 
 
 def publish_quarter(
@@ -310,15 +450,23 @@ def publish_quarter(
     ] + [RESPONSES]
     tree = load_tree(session)
     months = months_of_quarter(quarter)
-    block = block_input(tree, quarter, load_indicator_moments(session, months), indicators, asked)
+    moments = load_indicator_moments(session, months)
+    items = load_item_moments(session, months)
+    block = block_input(tree, quarter, moments, indicators, asked)
     previous = session.scalars(select(Publication).where(Publication.quarter == quarter)).all()
-    hidden_q = hidden_m = None
-    if previous:
-        hidden_q, hidden_m = difference_rule_hides(session, block, previous, governance)
-    decision = decide(block, governance, hidden_q, hidden_m)
     levels = Levels.of(tree.parent_positions(), tree.depths())
-    alphas = _alpha_arrays(block, levels, load_item_moments(session, months), bank)
-    rows = figure_rows(block, decision, bank, governance.min_group_size, alphas)
+    alphas = _alpha_arrays(block, levels, items, bank)
+    alpha_own = {code: a[4] for code, a in alphas.items()}
+    withheld: list[Withheld] = []
+    if previous:
+        release, withheld = _release_against_versions(
+            session, block, previous, governance, bank, alpha_own, moments, items
+        )
+    else:
+        release = decide_release(block, governance, bank, alpha_own)
+    rows = figure_rows(
+        block, release.decision, bank, governance.min_group_size, alphas, release.alpha
+    )
     version = 1 + (
         session.scalar(select(func.max(Publication.version)).where(Publication.quarter == quarter))
         or 0
@@ -331,7 +479,7 @@ def publish_quarter(
         comment_min_group_size=governance.comment_min_group_size,
         tree=tree.as_dicts(),
         indicators=list(block.indicators),
-        rules=governance.as_dict(),
+        rules=governance.as_dict() | {"withheld": [asdict(w) for w in withheld]},
     )
     session.add(publication)
     session.flush()
