@@ -379,8 +379,7 @@ def _release_against_versions(
     items: pd.DataFrame,
 ) -> tuple[Release, list[Withheld]]:
     """Decide a new version of a published quarter: the difference rule against each earlier
-    version, then the exact check against all earlier versions together
-    (``privacy/versions``)."""
+    version, then the exact check against all earlier versions together."""
     hidden_q, hidden_m = difference_rule_hides(session, block, previous, governance)
     unit_ids = [u.id for u in block.tree.units]
     withheld = [
@@ -391,10 +390,37 @@ def _release_against_versions(
     departments = sorted(
         {u.id for u in block.tree.units} | {int(u["id"]) for p in previous for u in p.tree}
     )
+    earlier = earlier_sets(session, previous, departments, block.months, block.quarter)
+    release, found = release_against_versions(
+        block,
+        governance,
+        bank,
+        alpha_own,
+        moments,
+        items,
+        earlier,
+        departments,
+        (hidden_q, hidden_m),
+    )
+    return release, withheld + found
+
+
+def release_against_versions(
+    block: BlockInput,
+    governance: Governance,
+    bank: ItemBank,
+    alpha_own: dict[str, np.ndarray],
+    moments: pd.DataFrame,
+    items: pd.DataFrame,
+    earlier: dict[str, np.ndarray],
+    departments: Sequence[int],
+    hidden: Hidden,
+) -> tuple[Release, list[Withheld]]:
+    """Decide a new version so that, together with the ``earlier`` versions' shown sets
+    (``privacy/versions``), nothing isolates fewer than k responses."""
     instances = instances_of(
         block.indicators, block.asked, list(alpha_own), moments, items, departments, block.months
     )
-    earlier = earlier_sets(session, previous, departments, block.months, block.quarter)
     decided: list[Release] = []
 
     def shown_of(
@@ -405,7 +431,7 @@ def _release_against_versions(
             governance,
             bank,
             alpha_own,
-            (hidden_q | hq, hidden_m | hm),
+            (hidden[0] | hq, hidden[1] | hm),
             {name.split("#")[0]: masks for name, masks in alpha_hidden.items()},
         )
         decided.append(release)
@@ -425,7 +451,7 @@ def _release_against_versions(
         governance.min_group_size,
         len(block.indicators),
     )
-    return decided[-1], withheld + found
+    return decided[-1], found
 
 
 def publish_quarter(

@@ -20,12 +20,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from itertools import combinations
 
 import numpy as np
 import pandas as pd
 from scipy.linalg import null_space
-from scipy.optimize import linprog
+from scipy.optimize import Bounds, LinearConstraint, milp
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -46,63 +45,57 @@ def _column_basis(matrix: np.ndarray) -> np.ndarray:
     return u[:, :rank]
 
 
-def _has_one_signed_vector(basis: np.ndarray, inside: np.ndarray) -> bool:
-    """Whether some vector of the column space of ``basis`` is zero outside ``inside``,
-    non-negative inside and not zero."""
-    outside = basis[~inside]
-    inner = basis[inside]
-    dims = basis.shape[1]
-    # z: coefficients; constraints: outside @ z == 0, inner @ z >= 0, sum(inner @ z) == 1
-    a_eq = np.vstack([outside, inner.sum(axis=0, keepdims=True)])
-    b_eq = np.concatenate([np.zeros(len(outside)), [1.0]])
-    result = linprog(
-        np.zeros(dims),
-        A_ub=-inner,
-        b_ub=np.zeros(len(inner)),
-        A_eq=a_eq,
-        b_eq=b_eq,
-        bounds=[(None, None)] * dims,
-        method="highs",
+def _lightest_support(basis: np.ndarray, sizes: np.ndarray) -> np.ndarray | None:
+    """Classes (rows of ``basis``) of the lightest non-negative, non-zero vector of the
+    column space of ``basis``: a mixed-integer programme, y[c] = 1 when class c is used."""
+    rows, dims = basis.shape
+    cost = np.concatenate([np.zeros(dims), sizes])
+    constraints = [
+        LinearConstraint(np.hstack([basis, np.zeros((rows, rows))]), 0.0, np.inf),
+        LinearConstraint(np.hstack([basis, -np.eye(rows)]), -np.inf, 0.0),
+        LinearConstraint(np.concatenate([basis.sum(axis=0), np.zeros(rows)])[None, :], 1, 1),
+    ]
+    result = milp(
+        cost,
+        integrality=np.concatenate([np.zeros(dims), np.ones(rows)]),
+        bounds=Bounds(
+            np.concatenate([np.full(dims, -np.inf), np.zeros(rows)]),
+            np.concatenate([np.full(dims, np.inf), np.ones(rows)]),
+        ),
+        constraints=constraints,
     )
-    return bool(result.status == 0)
+    if result.status != 0:
+        return None
+    return np.nonzero(result.x[dims:] > 0.5)[0]
 
 
-def derivable_small_groups(sets: np.ndarray, counts: np.ndarray, k: int) -> list[np.ndarray]:
-    """Groups of atoms (index arrays) with 1..k-1 responses of which the shown ``sets``
-    (rows of 0/1 over atoms) give a weighted total, empty atoms being known. Minimal groups
-    only; empty when nothing can be isolated."""
+def lightest_small_group(sets: np.ndarray, counts: np.ndarray, k: int) -> np.ndarray | None:
+    """The atoms (indices) of the group with the fewest responses, 1..k-1, of which the
+    shown ``sets`` (rows of 0/1 over atoms) give a non-negative weighted total, empty atoms
+    being known; None when there is no such group."""
     filled = np.nonzero(counts > 0)[0]
     if filled.size == 0 or sets.shape[0] == 0:
-        return []
+        return None
     columns = sets[:, filled].T
     patterns, klass = np.unique(columns, axis=0, return_inverse=True)
     klass = klass.reshape(-1)
     class_counts = np.bincount(klass, weights=counts[filled])
     small = np.nonzero(class_counts < k)[0]
     if small.size == 0:
-        return []
+        return None
     rows = np.unique(patterns.T, axis=0)  # (distinct sets, classes)
     big = class_counts >= k
     vanish = null_space(rows[:, big].T) if big.any() else np.eye(rows.shape[0])
     if vanish.shape[1] == 0:
-        return []
+        return None
     basis = _column_basis(rows[:, small].T @ vanish)  # (small classes, dims)
     if basis.shape[1] == 0:
-        return []
+        return None
     support = np.nonzero(np.abs(basis).max(axis=1) > 1e-7)[0]
-    sizes = class_counts[small]
-    found: list[tuple[int, ...]] = []
-    for size in range(1, k):
-        for group in combinations(support.tolist(), size):
-            if sizes[list(group)].sum() >= k:
-                continue
-            if any(set(f) <= set(group) for f in found):
-                continue
-            inside = np.zeros(len(small), dtype=bool)
-            inside[list(group)] = True
-            if _has_one_signed_vector(basis, inside):
-                found.append(group)
-    return [filled[np.isin(klass, small[list(group)])] for group in found]
+    chosen = _lightest_support(basis[support], class_counts[small][support])
+    if chosen is None or class_counts[small][support][chosen].sum() >= k:
+        return None
+    return filled[np.isin(klass, small[support][chosen])]
 
 
 def version_rows(
@@ -150,18 +143,27 @@ class Withheld:
     reason: str
 
 
-def _smallest_cutting_cell(
-    members: np.ndarray, shown: np.ndarray, group: np.ndarray, counts: np.ndarray, months: int
-) -> int | None:
-    """The smallest shown unit of the new version whose set holds part of the group."""
+def _cell_to_hide(
+    members: np.ndarray,
+    quarter: np.ndarray,
+    months: np.ndarray,
+    group: np.ndarray,
+    counts: np.ndarray,
+) -> tuple[str, int] | None:
+    """The cell of the new version to hide against an isolated group: the smallest shown
+    unit whose months (else quarter) hold part of the group; when none does, the smallest
+    shown unit at all (the combination then runs through cells beside the group)."""
+    months_of = counts.shape[1]
     in_group = np.zeros(counts.size, dtype=bool)
     in_group[group] = True
-    touched = (np.repeat(members, months, axis=1)[:, in_group] > 0).any(axis=1)
-    candidates = np.nonzero(shown & touched)[0]
-    if candidates.size == 0:
-        return None
-    sizes = members[candidates] @ counts.reshape(-1, months).sum(axis=1)
-    return int(candidates[int(np.argmin(sizes))])
+    touched = (np.repeat(members, months_of, axis=1)[:, in_group] > 0).any(axis=1)
+    sizes = members @ counts.sum(axis=1)
+    for choice in (touched, np.ones_like(touched)):
+        for granularity, family in (("month", months), ("quarter", quarter)):
+            candidates = np.nonzero(family & choice)[0]
+            if candidates.size:
+                return granularity, int(candidates[int(np.argmin(sizes[candidates]))])
+    return None
 
 
 def hide_against_versions(
@@ -195,47 +197,45 @@ def hide_against_versions(
     members = membership(tree, departments)
     unit_ids = [u.id for u in tree.units]
     withheld: list[Withheld] = []
+    legacy = {
+        inst.name: lightest_small_group(earlier[inst.name], inst.counts.ravel(), k) is not None
+        for inst in instances
+        if inst.name in earlier
+    }
     while True:
         shown = shown_of(hide_q, hide_m, alpha_hide)
-        changed = False
+        fix: tuple[Instance, str, int] | None = None
         for inst in instances:
             old = earlier.get(inst.name)
-            if old is None or old.shape[0] == 0:
-                continue
+            if old is None or old.shape[0] == 0 or legacy[inst.name]:
+                continue  # earlier versions that already leak alone cannot be mended here
             quarter, months = shown[inst.name]
             new = version_rows(tree, departments, quarter, months, inst.asked)
-            groups = derivable_small_groups(np.vstack([old, new]), inst.counts.ravel(), k)
-            for group in groups:
-                for granularity, family in (("month", months), ("quarter", quarter)):
-                    unit = _smallest_cutting_cell(
-                        members, family, group, inst.counts, len(inst.asked)
-                    )
-                    if unit is None:
-                        continue
-                    if inst.alpha:
-                        target = alpha_hide[inst.name][0 if granularity == "quarter" else 1]
-                        target[unit] = True
-                    elif granularity == "quarter":
-                        hide_q[unit, inst.column] = True
-                    else:
-                        hide_m[unit, inst.column] = True
-                    withheld.append(
-                        Withheld(
-                            inst.name.split("#")[0],
-                            inst.alpha,
-                            granularity,
-                            unit_ids[unit],
-                            "versions.combination",
-                        )
-                    )
-                    changed = True
-                    break
-                if changed:
-                    break
-            if changed:
+            group = lightest_small_group(np.vstack([old, new]), inst.counts.ravel(), k)
+            if group is None:
+                continue
+            cell = _cell_to_hide(members, quarter, months, group, inst.counts)
+            if cell is not None:
+                fix = (inst, *cell)
                 break
-        if not changed:
+        if fix is None:
             return hide_q, hide_m, alpha_hide, withheld
+        inst, granularity, unit = fix
+        if inst.alpha:
+            alpha_hide[inst.name][0 if granularity == "quarter" else 1][unit] = True
+        elif granularity == "quarter":
+            hide_q[unit, inst.column] = True
+        else:
+            hide_m[unit, inst.column] = True
+        withheld.append(
+            Withheld(
+                inst.name.split("#")[0],
+                inst.alpha,
+                granularity,
+                unit_ids[unit],
+                "versions.combination",
+            )
+        )
 
 
 def _per_department(
@@ -281,6 +281,32 @@ def instances_of(
     return out
 
 
+def shown_sets(
+    tree: OrgTree,
+    shown: Sequence[tuple[int, str, str, float | None]],
+    departments: Sequence[int],
+    months: Sequence[str],
+    quarter: str,
+) -> dict[str, list[np.ndarray]]:
+    """Atom sets of one version's shown unit cells ``(department_id, period, indicator,
+    alpha_n)``, per instance name (an indicator, or ``code#alpha`` where alpha is shown)."""
+    members = membership(tree, departments)
+    sets: dict[str, list[np.ndarray]] = {}
+    for department_id, period, indicator, alpha_n in shown:
+        row = np.zeros((len(departments), len(months)))
+        unit = members[tree.position(department_id)]
+        if period == quarter:
+            row[:, :] = unit[:, None]
+        elif period in months:
+            row[:, list(months).index(period)] = unit
+        else:
+            continue
+        sets.setdefault(indicator, []).append(row.ravel())
+        if alpha_n is not None and not np.isnan(alpha_n):
+            sets.setdefault(f"{indicator}#alpha", []).append(row.ravel())
+    return sets
+
+
 def earlier_sets(
     session: Session,
     previous: Sequence[Publication],
@@ -291,8 +317,6 @@ def earlier_sets(
     """Atom sets of every shown cell of the earlier versions, per instance name."""
     sets: dict[str, list[np.ndarray]] = {}
     for publication in previous:
-        tree = OrgTree.from_dicts(publication.tree)
-        members = membership(tree, departments)
         shown = session.execute(
             select(
                 PublishedFigure.department_id,
@@ -305,16 +329,8 @@ def earlier_sets(
                 PublishedFigure.kind == "unit",
             )
         ).all()
-        for department_id, period, indicator, alpha_n in shown:
-            row = np.zeros((len(departments), len(months)))
-            unit = members[tree.position(department_id)]
-            if period == quarter:
-                row[:, :] = unit[:, None]
-            elif period in months:
-                row[:, list(months).index(period)] = unit
-            else:
-                continue
-            sets.setdefault(indicator, []).append(row.ravel())
-            if alpha_n is not None:
-                sets.setdefault(f"{indicator}#alpha", []).append(row.ravel())
+        tree = OrgTree.from_dicts(publication.tree)
+        rows = [(int(d), str(p), str(i), a) for d, p, i, a in shown]
+        for name, found in shown_sets(tree, rows, departments, months, quarter).items():
+            sets.setdefault(name, []).extend(found)
     return {name: np.unique(np.array(rows), axis=0) for name, rows in sets.items()}
