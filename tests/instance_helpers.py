@@ -106,7 +106,11 @@ def people(meta: pd.DataFrame, items: pd.DataFrame, bank: ItemBank = BANK) -> di
     out: dict[Person, int] = {}
     keys = zip(meta["department_id"].tolist(), meta["period"].tolist(), table, strict=True)
     for department, month, row in keys:
-        key = (int(department), str(month), frozenset(n for n, m in zip(names, row) if m))
+        key = (
+            int(department),
+            str(month),
+            frozenset(n for n, m in zip(names, row, strict=True) if m),
+        )
         out[key] = out.get(key, 0) + 1
     return out
 
