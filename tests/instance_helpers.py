@@ -5,7 +5,7 @@ attacker's view of them for the auditor (tests/privacy_auditor.py)."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -23,15 +23,30 @@ from bgm_dashboard.privacy.publication import (
     figure_rows,
     release_against_versions,
 )
-from bgm_dashboard.privacy.suppression import Levels
+from bgm_dashboard.privacy.suppression import BlockDecision, Levels
 from bgm_dashboard.privacy.versions import Withheld, shown_sets
 from tests.privacy_auditor import Person, leaking_groups, statistics_of
 
 BANK = load_bank()
 QUARTER = "2026-Q1"
 MONTHS = months_of_quarter(QUARTER)
-INDICATORS = [*BANK.indicator_codes, RESPONSES]
 COMPOSITES = {s.code: list(s.of) for s in BANK.scales if s.kind == "composite"}
+
+
+def small_bank() -> ItemBank:
+    """BRS, two dimensions and the ORI over those two: every kind of released set (a plain
+    indicator, composite and components, alpha sets) at a fraction of the cost."""
+    keep = ("brs", "participation", "leadership", "ori")
+    scales = tuple(
+        replace(s, of=("participation", "leadership")) if s.kind == "composite" else s
+        for s in BANK.scales
+        if s.code in keep
+    )
+    return replace(BANK, scales=scales)
+
+
+def composites(bank: ItemBank) -> dict[str, list[str]]:
+    return {s.code: list(s.of) for s in bank.scales if s.kind == "composite"}
 
 
 def governance(k: int) -> Governance:
@@ -132,14 +147,16 @@ def release(
     items: pd.DataFrame,
     k: int,
     earlier: Sequence[Version] = (),
+    bank: ItemBank = BANK,
 ) -> Version:
     """One version of the quarter through the product's decision (and, after earlier
     versions, its check against them)."""
-    moments, item_moments = moments_for_batch(meta, items, BANK)
-    asked = {c: set(MONTHS) for c in INDICATORS}
-    block = block_input(tree, QUARTER, moments, INDICATORS, asked)
+    moments, item_moments = moments_for_batch(meta, items, bank)
+    indicators = [*bank.indicator_codes, RESPONSES]
+    asked = {c: set(MONTHS) for c in indicators}
+    block = block_input(tree, QUARTER, moments, indicators, asked)
     levels = Levels.of(tree.parent_positions(), tree.depths())
-    alphas = _alpha_arrays(block, levels, item_moments, BANK)
+    alphas = _alpha_arrays(block, levels, item_moments, bank)
     alpha_own = {code: a[4] for code, a in alphas.items()}
     gov = governance(k)
     withheld: list[Withheld] = []
@@ -158,11 +175,11 @@ def release(
                 version.tree, cells, departments, MONTHS, QUARTER
             ).items():
                 sets.setdefault(name, []).extend(found)
-        none = np.zeros((len(tree), len(INDICATORS)), dtype=bool)
+        none = np.zeros((len(tree), len(indicators)), dtype=bool)
         decided, withheld = release_against_versions(
             block,
             gov,
-            BANK,
+            bank,
             alpha_own,
             moments,
             item_moments,
@@ -171,15 +188,89 @@ def release(
             (none, none),
         )
     else:
-        decided = decide_release(block, gov, BANK, alpha_own)
-    rows = figure_rows(block, decided.decision, BANK, k, alphas, decided.alpha)
+        decided = decide_release(block, gov, bank, alpha_own)
+    rows = figure_rows(block, decided.decision, bank, k, alphas, decided.alpha)
     return Version(tree, rows, withheld)
 
 
 def audit(
-    versions: Sequence[Version], crowd: Mapping[Person, int], k: int
+    versions: Sequence[Version], crowd: Mapping[Person, int], k: int, bank: ItemBank = BANK
 ) -> list[tuple[frozenset[object], int]]:
     stats = statistics_of(
-        [(v.rows.to_dict("records"), v.parents) for v in versions], crowd, COMPOSITES
+        [(v.rows.to_dict("records"), v.parents) for v in versions], crowd, composites(bank)
     )
     return leaking_groups(dict(crowd), stats, k)
+
+
+def release_counts(
+    tree: OrgTree,
+    counts: Mapping[int, Sequence[int]],
+    k: int,
+    earlier: Sequence[Version] = (),
+) -> Version:
+    """A version of the participation counts alone (department id -> responses per month):
+    the cheap path for many random reorganisations."""
+    records = [
+        {"period": m, "department_id": d, "indicator": RESPONSES, "n": n}
+        | {"s1": 0.0, "s2": 0.0, "b1": 0, "b2": 0}
+        for d, per_month in counts.items()
+        for m, n in zip(MONTHS, per_month, strict=True)
+        if n
+    ]
+    columns = ["period", "department_id", "indicator", "n", "s1", "s2", "b1", "b2"]
+    moments = pd.DataFrame(records, columns=columns)
+    items = pd.DataFrame(columns=["period", "department_id", "scale", "item", "n", "s1", "s2"])
+    block = block_input(tree, QUARTER, moments, [RESPONSES], {RESPONSES: set(MONTHS)})
+    gov = governance(k)
+    withheld: list[Withheld] = []
+    if earlier:
+        departments = sorted({u.id for v in earlier for u in v.tree.units} | set(tree._index))
+        sets: list[np.ndarray] = []
+        for version in earlier:
+            shown = version.rows[
+                (version.rows["status"] == "shown") & (version.rows["kind"] == "unit")
+            ]
+            cells = [
+                (int(r.department_id), str(r.period), str(r.indicator), None)
+                for r in shown.itertuples()
+            ]
+            found = shown_sets(version.tree, cells, departments, MONTHS, QUARTER)
+            sets += found.get(RESPONSES, [])
+        none = np.zeros((len(tree), 1), dtype=bool)
+        earlier_sets = {RESPONSES: np.unique(np.array(sets), axis=0)} if sets else {}
+        decided, withheld = release_against_versions(
+            block, gov, BANK, {}, moments, items, earlier_sets, departments, (none, none)
+        )
+    else:
+        decided = decide_release(block, gov, BANK, {})
+    return Version(tree, shown_rows(tree, decided.decision), withheld)
+
+
+def shown_rows(tree: OrgTree, decision: BlockDecision) -> pd.DataFrame:
+    """The shown unit rows of a decision of one instance ("übrige Bereiche" rows are
+    differences of shown unit rows and add nothing an attacker could not compute)."""
+    ids = [u.id for u in tree.units]
+    rows = [(ids[u], QUARTER) for u in np.nonzero(decision.quarter_shown[:, 0])[0]]
+    rows += [(ids[u], m) for u in np.nonzero(decision.months_shown[:, 0])[0] for m in MONTHS]
+    frame = pd.DataFrame(rows, columns=["department_id", "period"])
+    return frame.assign(indicator=RESPONSES, kind="unit", status="shown", alpha_n=None)
+
+
+def moved(parents: Sequence[int | None], rng: np.random.Generator) -> list[int | None]:
+    """The org chart with one unit (not the root) moved under another unit outside its
+    own subtree; unchanged when no such move exists."""
+    size = len(parents)
+    unit = int(rng.integers(1, size)) if size > 1 else 0
+    below = {unit}
+    grew = True
+    while grew:
+        grew = False
+        for child, parent in enumerate(parents):
+            if parent in below and child not in below:
+                below.add(child)
+                grew = True
+    targets = [j for j in range(size) if j not in below and j != parents[unit]]
+    out = list(parents)
+    if unit and targets:
+        out[unit] = int(rng.choice(targets))
+    return out

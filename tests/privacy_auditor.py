@@ -123,36 +123,46 @@ Statistic = dict[Coord, float]
 def _lightest_one_signed(
     known: np.ndarray, owner: list[object], counts: Mapping[object, int]
 ) -> tuple[frozenset[object], int] | None:
-    """The group with the fewest people on which some vector of the column space of
+    """The group with the fewest people on which some vector v of the column space of
     ``known`` (rows: coordinates, owned by atoms) is non-negative, not zero and zero
-    elsewhere: a small mixed-integer programme (y[a] = 1 when atom a is used)."""
+    elsewhere: a mixed-integer programme over v (0 <= v, sum 1, in the space) and y (y[a] =
+    1 when atom a is used, v <= y on its coordinates). HiGHS presolve off (it crashed on
+    such dense rows in SciPy 1.17)."""
     from scipy.optimize import Bounds, LinearConstraint, milp
 
     atoms = sorted(set(owner), key=repr)
     where = {a: j for j, a in enumerate(atoms)}
-    coords, dims = known.shape
+    coords = known.shape[0]
     use = np.zeros((coords, len(atoms)))
     for c, a in enumerate(owner):
         use[c, where[a]] = 1.0
+    outside = null_space(known.T).T
     constraints = [
-        LinearConstraint(np.hstack([known, np.zeros((coords, len(atoms)))]), 0.0, np.inf),
-        LinearConstraint(np.hstack([known, -use]), -np.inf, 0.0),
+        LinearConstraint(np.hstack([np.eye(coords), -use]), -np.inf, 0.0),
         LinearConstraint(
-            np.concatenate([known.sum(axis=0), np.zeros(len(atoms))])[None, :], 1.0, 1.0
+            np.concatenate([np.ones(coords), np.zeros(len(atoms))])[None, :], 1.0, 1.0
         ),
     ]
-    cost = np.concatenate([np.zeros(dims), [float(counts[a]) for a in atoms]])
-    integrality = np.concatenate([np.zeros(dims), np.ones(len(atoms))])
-    lower = np.concatenate([np.full(dims, -np.inf), np.zeros(len(atoms))])
-    upper = np.concatenate([np.full(dims, np.inf), np.ones(len(atoms))])
-
+    if outside.shape[0]:
+        constraints.append(
+            LinearConstraint(
+                np.hstack([outside, np.zeros((len(outside), len(atoms)))]), -1e-9, 1e-9
+            )
+        )
     result = milp(
-        cost, integrality=integrality, bounds=Bounds(lower, upper), constraints=constraints
+        np.concatenate([np.zeros(coords), [float(counts[a]) for a in atoms]]),
+        integrality=np.concatenate([np.zeros(coords), np.ones(len(atoms))]),
+        bounds=Bounds(np.zeros(coords + len(atoms)), np.ones(coords + len(atoms))),
+        constraints=constraints,
+        options={"presolve": False},
     )
     if result.status != 0:
         return None
-    chosen = [a for a, y in zip(atoms, result.x[dims:], strict=True) if y > 0.5]
+    chosen = [a for a, y in zip(atoms, result.x[coords:], strict=True) if y > 0.5]
     return frozenset(chosen), sum(counts[a] for a in chosen)
+
+
+_ANSWERS: dict[str, list[tuple[frozenset[object], int]]] = {}
 
 
 def _merge_alike(
@@ -181,7 +191,16 @@ def _component_leaks(
     counts: Mapping[object, int], statistics: list[Statistic], k: int
 ) -> list[tuple[frozenset[object], int]]:
     counts, statistics, members = _merge_alike(counts, statistics)
-    found = _merged_leaks(counts, statistics, k)
+    # parts that differ only in the variable's name give the same answer: ask once
+    shape = repr(
+        (
+            sorted(counts.items(), key=repr),
+            sorted(sorted((repr(a), w) for (a, _), w in s.items()) for s in statistics),
+        )
+    )
+    if shape not in _ANSWERS:
+        _ANSWERS[shape] = _merged_leaks(counts, statistics, k)
+    found = _ANSWERS[shape]
     return [(frozenset(a for m in group for a in members[m]), n) for group, n in found]
 
 

@@ -46,27 +46,29 @@ def _column_basis(matrix: np.ndarray) -> np.ndarray:
 
 
 def _lightest_support(basis: np.ndarray, sizes: np.ndarray) -> np.ndarray | None:
-    """Classes (rows of ``basis``) of the lightest non-negative, non-zero vector of the
-    column space of ``basis``: a mixed-integer programme, y[c] = 1 when class c is used."""
-    rows, dims = basis.shape
-    cost = np.concatenate([np.zeros(dims), sizes])
+    """Classes (rows of ``basis``) of the lightest non-negative, non-zero vector v of the
+    column space of ``basis``: a mixed-integer programme over v (0 <= v <= y, sum 1, v
+    orthogonal to the complement of the space) and y (1 when a class is used). HiGHS's
+    presolve is off: it crashed on such dense rows (SciPy 1.17)."""
+    rows = basis.shape[0]
+    complement = null_space(basis.T).T  # v lies in the space iff complement @ v == 0
     constraints = [
-        LinearConstraint(np.hstack([basis, np.zeros((rows, rows))]), 0.0, np.inf),
-        LinearConstraint(np.hstack([basis, -np.eye(rows)]), -np.inf, 0.0),
-        LinearConstraint(np.concatenate([basis.sum(axis=0), np.zeros(rows)])[None, :], 1, 1),
+        LinearConstraint(np.hstack([np.eye(rows), -np.eye(rows)]), -np.inf, 0.0),
+        LinearConstraint(np.concatenate([np.ones(rows), np.zeros(rows)])[None, :], 1, 1),
     ]
+    if complement.shape[0]:
+        zeros = np.zeros_like(complement)
+        constraints.append(LinearConstraint(np.hstack([complement, zeros]), -TOL, TOL))
     result = milp(
-        cost,
-        integrality=np.concatenate([np.zeros(dims), np.ones(rows)]),
-        bounds=Bounds(
-            np.concatenate([np.full(dims, -np.inf), np.zeros(rows)]),
-            np.concatenate([np.full(dims, np.inf), np.ones(rows)]),
-        ),
+        np.concatenate([np.zeros(rows), sizes]),
+        integrality=np.concatenate([np.zeros(rows), np.ones(rows)]),
+        bounds=Bounds(np.zeros(2 * rows), np.ones(2 * rows)),
         constraints=constraints,
+        options={"presolve": False},
     )
     if result.status != 0:
         return None
-    return np.nonzero(result.x[dims:] > 0.5)[0]
+    return np.nonzero(result.x[rows:] > 0.5)[0]
 
 
 def lightest_small_group(sets: np.ndarray, counts: np.ndarray, k: int) -> np.ndarray | None:
@@ -197,11 +199,16 @@ def hide_against_versions(
     members = membership(tree, departments)
     unit_ids = [u.id for u in tree.units]
     withheld: list[Withheld] = []
-    legacy = {
-        inst.name: lightest_small_group(earlier[inst.name], inst.counts.ravel(), k) is not None
-        for inst in instances
-        if inst.name in earlier
-    }
+    legacy: dict[str, bool] = {}
+    alone: dict[tuple[bytes, bytes], bool] = {}
+    for inst in instances:
+        if inst.name in earlier:
+            pair = (earlier[inst.name].tobytes(), inst.counts.tobytes())
+            if pair not in alone:
+                found = lightest_small_group(earlier[inst.name], inst.counts.ravel(), k)
+                alone[pair] = found is not None
+            legacy[inst.name] = alone[pair]
+    checked: dict[tuple[bytes, ...], np.ndarray | None] = {}  # same sets, same answer
     while True:
         shown = shown_of(hide_q, hide_m, alpha_hide)
         fix: tuple[Instance, str, int] | None = None
@@ -210,8 +217,17 @@ def hide_against_versions(
             if old is None or old.shape[0] == 0 or legacy[inst.name]:
                 continue  # earlier versions that already leak alone cannot be mended here
             quarter, months = shown[inst.name]
-            new = version_rows(tree, departments, quarter, months, inst.asked)
-            group = lightest_small_group(np.vstack([old, new]), inst.counts.ravel(), k)
+            key = (
+                old.tobytes(),
+                inst.counts.tobytes(),
+                inst.asked.tobytes(),
+                quarter.tobytes(),
+                months.tobytes(),
+            )
+            if key not in checked:
+                new = version_rows(tree, departments, quarter, months, inst.asked)
+                checked[key] = lightest_small_group(np.vstack([old, new]), inst.counts.ravel(), k)
+            group = checked[key]
             if group is None:
                 continue
             cell = _cell_to_hide(members, quarter, months, group, inst.counts)
