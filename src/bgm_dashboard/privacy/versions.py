@@ -106,21 +106,38 @@ def version_rows(
     quarter_shown: np.ndarray,
     months_shown: np.ndarray,
     asked: np.ndarray,
-) -> np.ndarray:
+) -> tuple[np.ndarray, list[tuple[str, int]]]:
     """Atom sets (rows over departments x months) of one version's shown cells of one
     instance: the quarter of every unit in ``quarter_shown`` and each asked month of every
-    unit in ``months_shown``."""
+    unit in ``months_shown``; with each row's (granularity, unit position)."""
     members = membership(tree, departments)
     months = len(asked)
     rows = [np.repeat(members[u], months) for u in np.nonzero(quarter_shown)[0]]
+    labels = [("quarter", int(u)) for u in np.nonzero(quarter_shown)[0]]
     for u in np.nonzero(months_shown)[0]:
         for t in np.nonzero(asked)[0]:
             row = np.zeros((len(departments), months))
             row[:, t] = members[u]
             rows.append(row.ravel())
+            labels.append(("month", int(u)))
     if not rows:
-        return np.zeros((0, len(departments) * months))
-    return np.array(rows)
+        return np.zeros((0, len(departments) * months)), labels
+    return np.array(rows), labels
+
+
+def _participants(
+    old: np.ndarray, new: np.ndarray, counts: np.ndarray, group: np.ndarray
+) -> np.ndarray | None:
+    """Rows of ``new`` that take part in deriving the group's total (least squares over the
+    filled atoms); None when the plain total is not derivable (a weighted one is)."""
+    filled = counts > 0
+    rows = np.vstack([old, new])[:, filled]
+    target = np.zeros(counts.size)
+    target[group] = 1.0
+    coefficients, *_ = np.linalg.lstsq(rows.T, target[filled], rcond=None)
+    if np.abs(rows.T @ coefficients - target[filled]).max() > 1e-6:
+        return None
+    return np.nonzero(np.abs(coefficients[len(old) :]) > 1e-6)[0]
 
 
 @dataclass(frozen=True)
@@ -224,13 +241,22 @@ def hide_against_versions(
                 quarter.tobytes(),
                 months.tobytes(),
             )
+            new, labels = version_rows(tree, departments, quarter, months, inst.asked)
             if key not in checked:
-                new = version_rows(tree, departments, quarter, months, inst.asked)
                 checked[key] = lightest_small_group(np.vstack([old, new]), inst.counts.ravel(), k)
             group = checked[key]
             if group is None:
                 continue
-            cell = _cell_to_hide(members, quarter, months, group, inst.counts)
+            taking_part = _participants(old, new, inst.counts.ravel(), group)
+            cell: tuple[str, int] | None = None
+            if taking_part is not None and taking_part.size:
+                sizes = members @ inst.counts.sum(axis=1)
+                cell = min(
+                    (labels[i] for i in taking_part),
+                    key=lambda label: (label[0] == "quarter", sizes[label[1]]),
+                )
+            else:
+                cell = _cell_to_hide(members, quarter, months, group, inst.counts)
             if cell is not None:
                 fix = (inst, *cell)
                 break
