@@ -83,6 +83,7 @@ def test_two_versions_together_isolate_nobody(ctx: Context, tmp_path: Path) -> N
     }
     assert leaking_groups(crowd, statistics_of(released, crowd, {}), K) == []
     assert any(w["reason"] == "versions.combination" for w in withheld)
+
     # the classic view of the same release: counts and sums of whole (unit, month) cells
     atoms = {(ids[c], m): 0 for c in ids for m in Q1} | {(a[0], a[1]): n for a, n in crowd.items()}
     for indicator in ("who5", "responses"):
@@ -92,6 +93,27 @@ def test_two_versions_together_isolate_nobody(ctx: Context, tmp_path: Path) -> N
             for s in published_sets([r for r in rows if r["indicator"] == indicator], parents)
         ]
         assert isolatable_groups(atoms, sets, K) == []
+
+
+def test_cli_lists_what_a_new_version_withholds(
+    ctx: Context,
+    db_url: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """HR and the council see why a cell of the new version is missing: the CLI lists each
+    withheld cell with its unit and reason, in the user's language."""
+    units = {"U0": None, "U1": "U0", "U2": "U0", "U3": "U0", "U4": "U2", "U5": "U4"}
+    counts = {"U1": [1, 2, 0], "U2": [9, 9, 6], "U3": [3, 3, 3], "U4": [6, 3, 6], "U5": [2, 2, 0]}
+    load(ctx, tmp_path, units, counts, Q1)
+    write_org(tmp_path / "reorg.csv", dict(units, U5="U1"))
+    assert cli(monkeypatch, capsys, db_url, "import", "departments", str(tmp_path / "reorg.csv"))
+    result = cli(monkeypatch, capsys, db_url, "publish", "--republish", "2026-Q1", lang="de")
+    assert result.returncode == 0, result.stderr
+    assert "Im neuen Stand zurückgehalten" in result.stdout
+    assert "früheren Ständen" in result.stdout
+    assert "Einheit U" in result.stdout  # the unit's name
 
 
 SETS = frozenset({"responses", "who5", "enps", "who5#alpha"})

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import asdict
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,7 @@ from bgm_dashboard.exports.tables import FORMATS, table_bytes
 from bgm_dashboard.governance.settings import current
 from bgm_dashboard.i18n import t
 from bgm_dashboard.org.service import import_departments
+from bgm_dashboard.privacy.disclosure import WithheldCell, withheld_cells
 from bgm_dashboard.privacy.publication import republish
 from bgm_dashboard.survey.importer import import_responses
 from bgm_dashboard.survey.waves import close_wave, issue_tokens, open_wave, wave_for_period
@@ -96,20 +98,28 @@ def handle(ctx: Context, args: argparse.Namespace, lang: str) -> None:
         _emit(table_bytes(table, args.format), args.output)
     elif args.command == "publish":
         with ctx.write() as session:
+            withheld: list[WithheldCell] = []
             if args.republish:
-                republish(
+                version = republish(
                     session,
                     args.republish,
                     bank=ctx.bank,
                     governance=current(session, ctx.settings),
                 )
                 published = [args.republish]
+                withheld = withheld_cells(
+                    list(version.rules.get("withheld", [])), version.tree, ctx.bank, lang
+                )
             else:
                 published = ctx.publish_due(session)
             record(
                 session, "cli", "publish", ", ".join(published), {"republish": bool(args.republish)}
             )
         print(t("cli.published", lang, quarters=", ".join(published) or "–"))
+        if withheld:
+            print(t("cli.withheld", lang, count=len(withheld)))
+            for cell in withheld:
+                print(t("cli.withheld_line", lang, **asdict(cell)))
     elif args.command == "wave":
         _wave(ctx, args, lang)
 
