@@ -6,15 +6,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bgm_dashboard.context import Context
-from bgm_dashboard.db.models import Publication, PublishedFigure
+from bgm_dashboard.db.models import Comment, Publication, PublishedComment, PublishedFigure
 from bgm_dashboard.governance.settings import current
 from bgm_dashboard.org.service import import_departments
 from bgm_dashboard.privacy.publication import republish
+from bgm_dashboard.survey.importer import import_responses
 from tests.cli_helpers import cli
 from tests.privacy_auditor import (
     isolatable_groups,
@@ -22,7 +24,7 @@ from tests.privacy_auditor import (
     published_sets,
     statistics_of,
 )
-from tests.scenario import load, write_org
+from tests.scenario import TODAY, load, write_org
 
 Q1 = ["2026-01", "2026-02", "2026-03"]
 
@@ -128,3 +130,62 @@ def rows_of(session: Session, publication_id: int) -> list[dict[str, object]]:
 
 def parents_of(publication: Publication) -> dict[int, int | None]:
     return {int(u["id"]): u.get("parent_id") for u in publication.tree}
+
+
+def test_comments_are_not_regrouped_to_single_one_out(ctx: Context, tmp_path: Path) -> None:
+    """Version 1 lists X's comment under P1 (A 12 + X 3 responses), version 2 after X moved
+    would list it under P2 (B 12 + X 3): the one comment under P1 in version 1 and under P2
+    in version 2 is X's, 3 people. The new version keeps the earlier grouping and says so."""
+    units = {"ROOT": None, "P1": "ROOT", "A": "P1", "X": "P1", "P2": "ROOT", "B": "P2"}
+    counts = {"A": [4, 4, 4], "X": [1, 1, 1], "B": [4, 4, 4]}
+    rows = []
+    for unit, per_month in counts.items():
+        for month, n in zip(Q1, per_month, strict=True):
+            for i in range(n):
+                answers = {f"who5_{j}": 3 for j in range(1, 6)} | {"enps": 8}
+                rows.append(
+                    {"period": month, "department": unit, **answers, "comment": f"{unit}{month}{i}"}
+                )
+    write_org(tmp_path / "departments.csv", units)
+    pd.DataFrame(rows).to_csv(tmp_path / "responses.csv", index=False)
+    with ctx.write() as session:
+        import_departments(session, tmp_path / "departments.csv")
+        import_responses(session, ctx.bank, tmp_path / "responses.csv")
+        assert ctx.publish_due(session, TODAY) == ["2026-Q1"]
+        import_departments(session, write_org(tmp_path / "reorg.csv", dict(units, X="P2")))
+        republish(session, "2026-Q1", bank=ctx.bank, governance=current(session))
+    with ctx.read() as session:
+        versions = session.scalars(select(Publication).order_by(Publication.version)).all()
+        listed = session.execute(
+            select(
+                PublishedComment.publication_id, PublishedComment.department_id, Comment.text
+            ).join(Comment, Comment.id == PublishedComment.comment_id)
+        ).all()
+        withheld = versions[-1].rules["withheld"]
+    k_comments = versions[0].comment_min_group_size
+    responses = {code: sum(per) for code, per in counts.items()}
+    groups: dict[str, list[set[str]]] = {}
+    for version in versions:
+        code = {int(u["id"]): u["code"] for u in version.tree}
+        parent = {u["code"]: code.get(u.get("parent_id")) for u in version.tree}
+        for publication_id, unit, text in listed:
+            if publication_id == version.id:
+                groups.setdefault(text, []).append(below(parent, code[unit]))
+    assert len(groups) == sum(responses.values())  # every comment is listed
+    for text, sets in groups.items():
+        assert len(sets) == len(versions)
+        authors = set.intersection(*sets)
+        assert sum(responses.get(u, 0) for u in authors) >= k_comments, text
+    assert any(w["reason"] == "versions.comments_kept" for w in withheld)
+
+
+def below(parent: dict[str, str | None], unit: str) -> set[str]:
+    out = {unit}
+    grew = True
+    while grew:
+        grew = False
+        for child, up in parent.items():
+            if up in out and child not in out:
+                out.add(child)
+                grew = True
+    return out

@@ -29,6 +29,7 @@ from bgm_dashboard.indicators.moments import (
 from bgm_dashboard.indicators.stats import cronbach_alpha, describe_continuous, describe_nps
 from bgm_dashboard.instrument.bank import ItemBank
 from bgm_dashboard.org.service import load_tree
+from bgm_dashboard.org.tree import OrgTree
 from bgm_dashboard.periods import months_of_quarter, quarter_end, quarter_of
 from bgm_dashboard.privacy.block import BlockInput, block_input
 from bgm_dashboard.privacy.composite import (
@@ -497,6 +498,7 @@ def publish_quarter(
         session.scalar(select(func.max(Publication.version)).where(Publication.quarter == quarter))
         or 0
     )
+    withheld_rows = [asdict(w) for w in withheld]
     publication = Publication(
         quarter=quarter,
         version=version,
@@ -505,7 +507,7 @@ def publish_quarter(
         comment_min_group_size=governance.comment_min_group_size,
         tree=tree.as_dicts(),
         indicators=list(block.indicators),
-        rules=governance.as_dict() | {"withheld": [asdict(w) for w in withheld]},
+        rules=governance.as_dict() | {"withheld": withheld_rows},
     )
     session.add(publication)
     session.flush()
@@ -520,47 +522,93 @@ def publish_quarter(
             list(records.columns),
             records.itertuples(index=False, name=None),
         )
-    _publish_comments(session, publication, block, levels, governance)
+    if _publish_comments(session, publication, block, moments, previous, governance):
+        root = tree.units[0].id
+        kept = Withheld("comments", False, "quarter", root, "versions.comments_kept")
+        publication.rules = {**publication.rules, "withheld": [*withheld_rows, asdict(kept)]}
     return publication
+
+
+def comment_targets(tree: OrgTree, responses: dict[int, float], k_comments: int) -> dict[int, int]:
+    """Department id -> id of the unit its comments are listed under (-1: not listed), by
+    the comment groups of ``privacy/suppression.comment_groups``."""
+    levels = Levels.of(tree.parent_positions(), tree.depths())
+    own = np.array([responses.get(u.id, 0.0) for u in tree.units])
+    groups = comment_groups(levels, own, k_comments)
+    target = np.where(
+        groups, np.arange(len(tree)), nearest_shown_ancestor(levels, groups[:, None])[:, 0]
+    )
+    return {
+        u.id: (tree.units[int(g)].id if g >= 0 else -1)
+        for u, g in zip(tree.units, target, strict=True)
+    }
+
+
+def comment_regrouping_isolates(
+    versions: Sequence[dict[int, int]], responses: dict[int, float], k_comments: int
+) -> bool:
+    """Whether the comment groups of all versions together narrow a comment down to fewer
+    than ``k_comments`` responses. A comment's text is the same in every version, so its
+    author lies in the departments that share its group in every version (a class); each
+    class whose comments are listed anywhere must hold 0 or at least ``k_comments``."""
+    departments = set(responses) | {d for v in versions for d in v}
+    classes: dict[tuple[int, ...], float] = {}
+    for department in departments:
+        key = tuple(v.get(department, -1) for v in versions)
+        if any(g >= 0 for g in key):
+            classes[key] = classes.get(key, 0.0) + responses.get(department, 0.0)
+    return any(0 < size < k_comments for size in classes.values())
 
 
 def _publish_comments(
     session: Session,
     publication: Publication,
     block: BlockInput,
-    levels: Levels,
+    moments: pd.DataFrame,
+    previous: Sequence[Publication],
     governance: Governance,
-) -> None:
-    idx = block.indicators.index(RESPONSES)
-    own_responses = block.own[:, idx, :, 0].sum(axis=1)
-    groups = comment_groups(levels, own_responses, governance.comment_min_group_size)
-    target = np.where(
-        groups, np.arange(len(block.tree)), nearest_shown_ancestor(levels, groups[:, None])[:, 0]
-    )
-    comments = session.execute(
-        select(Comment.id, Comment.department_id).where(Comment.period.in_(block.months))
-    ).all()
-    records = []
-    for comment_id, department_id in comments:
-        if department_id not in block.tree._index:
-            continue
-        group = int(target[block.tree.position(department_id)])
-        if group >= 0:
-            records.append(
-                {
-                    "publication_id": publication.id,
-                    "comment_id": comment_id,
-                    "department_id": block.tree.units[group].id,
-                }
+) -> bool:
+    """List the quarter's comments under their groups. In a new version, when the new
+    groups together with the earlier versions' would single a comment out, the comments keep
+    the placement of the latest earlier version instead. Returns whether they did."""
+    part = moments[moments["indicator"] == RESPONSES]
+    totals = part.groupby("department_id")["n"].sum()
+    responses = {int(d): float(n) for d, n in zip(totals.index, totals.to_numpy(), strict=True)}
+    k_comments = governance.comment_min_group_size
+    target = comment_targets(block.tree, responses, k_comments)
+    earlier = [
+        comment_targets(OrgTree.from_dicts(p.tree), responses, p.comment_min_group_size)
+        for p in previous
+    ]
+    records: list[tuple[object, ...]] = []
+    kept = bool(previous) and comment_regrouping_isolates([*earlier, target], responses, k_comments)
+    if kept:
+        latest = max(previous, key=lambda p: p.version)
+        records = [
+            (publication.id, comment_id, department_id)
+            for comment_id, department_id in session.execute(
+                select(PublishedComment.comment_id, PublishedComment.department_id).where(
+                    PublishedComment.publication_id == latest.id
+                )
             )
+        ]
+    else:
+        comments = session.execute(
+            select(Comment.id, Comment.department_id).where(Comment.period.in_(block.months))
+        ).all()
+        records = [
+            (publication.id, comment_id, target[department_id])
+            for comment_id, department_id in comments
+            if target.get(department_id, -1) >= 0
+        ]
     if records:
-        columns = ["publication_id", "comment_id", "department_id"]
         insert_rows(
             session,
             cast(Table, PublishedComment.__table__),
-            columns,
-            ([r[c] for c in columns] for r in records),
+            ["publication_id", "comment_id", "department_id"],
+            iter(records),
         )
+    return kept
 
 
 def republish(
