@@ -189,3 +189,31 @@ def below(parent: dict[str, str | None], unit: str) -> set[str]:
                 out.add(child)
                 grew = True
     return out
+
+
+@pytest.mark.parametrize("lang", ["de", "en"])
+def test_disclosure_page_lists_withheld_cells(
+    ctx: Context, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, lang: str
+) -> None:
+    """The staff council sees on the disclosure page which cells a new version withholds
+    because of earlier versions, and why."""
+    from bgm_dashboard.auth.viewer import Viewer
+    from tests.auth_helpers import app_test
+
+    units = {"U0": None, "U1": "U0", "U2": "U0", "U3": "U0", "U4": "U2", "U5": "U4"}
+    counts = {"U1": [1, 2, 0], "U2": [9, 9, 6], "U3": [3, 3, 3], "U4": [6, 3, 6], "U5": [2, 2, 0]}
+    load(ctx, tmp_path, units, counts, Q1)
+    with ctx.write() as session:
+        import_departments(session, write_org(tmp_path / "reorg.csv", dict(units, U5="U1")))
+        republish(session, "2026-Q1", bank=ctx.bank, governance=current(session))
+    at = app_test(ctx.settings.database_url, monkeypatch)
+    at.session_state["viewer"] = Viewer("council-test", frozenset({"council"}))
+    at.session_state["lang"] = lang
+    at.run()
+    at.switch_page("pages/disclosure.py").run()
+    assert not at.exception
+    heading = "Wegen früherer Stände" if lang == "de" else "Figures withheld because of earlier"
+    assert any(heading in h.value for h in at.subheader)
+    tables = [str(frame.value.to_dict()) for frame in at.dataframe]
+    reason = "früheren Ständen" if lang == "de" else "earlier versions of this quarter"
+    assert any(reason in table and "Einheit U" in table for table in tables)
