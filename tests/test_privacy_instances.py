@@ -147,3 +147,39 @@ def test_alpha_count_of_a_parent_minus_its_child_reveals_no_hidden_unit(
     assert not rows.loc[rows["indicator"] == "brs", "alpha"].isna().all()  # alpha not lost
     stats = statistics_of([(rows.to_dict("records"), parents)], crowd, COMPOSITES)
     assert leaking_groups(crowd, stats, K) == []
+
+
+def test_migration_rebuilds_ori_moments_with_the_new_scoring(ctx: Context, tmp_path: Path) -> None:
+    """A database from before issue 9 holds ORI moments of the old rule (mean of the answered
+    dimensions); migration 0008_disclosure rebuilds them, so counts of the ORI and of its
+    dimensions agree exactly where the respondents do."""
+    from alembic import command
+    from sqlalchemy import select, update
+
+    from bgm_dashboard.db.migrate import alembic_config
+    from bgm_dashboard.db.models import IndicatorMoment
+
+    rng = np.random.default_rng(11)
+    units = {"ROOT": None, "A": "ROOT"}
+    answers: list[dict[str, object]] = [
+        {"period": MONTHS[0], "department": "A", **full_answer(rng)} for _ in range(6)
+    ]
+    answers[0] |= {"hl_1": None, "hl_2": None}  # six dimensions: no ORI any more
+    publish(ctx, tmp_path, units, answers)
+
+    def ori_n() -> float:
+        with ctx.read() as session:
+            return float(
+                session.scalar(select(IndicatorMoment.n).where(IndicatorMoment.indicator == "ori"))
+                or 0
+            )
+
+    assert ori_n() == 5
+    with ctx.write() as session:  # as the old rule stored it
+        session.execute(
+            update(IndicatorMoment).where(IndicatorMoment.indicator == "ori").values(n=6)
+        )
+    config = alembic_config(ctx.engine)
+    command.downgrade(config, "0007_pulse")
+    command.upgrade(config, "head")
+    assert ori_n() == 5
