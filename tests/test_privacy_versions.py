@@ -23,10 +23,20 @@ from tests.privacy_auditor import (
     leaking_groups,
     published_sets,
     statistics_of,
+    subtree,
 )
 from tests.scenario import TODAY, load, write_org
 
 Q1 = ["2026-01", "2026-02", "2026-03"]
+# found by a random search over org charts with one unit moved (seed 18): U5 moves to U1
+SEARCHED_UNITS = {"U0": None, "U1": "U0", "U2": "U0", "U3": "U0", "U4": "U2", "U5": "U4"}
+SEARCHED_COUNTS = {
+    "U1": [1, 2, 0],
+    "U2": [9, 9, 6],
+    "U3": [3, 3, 3],
+    "U4": [6, 3, 6],
+    "U5": [2, 2, 0],
+}
 
 
 def test_cli_republish_publishes_a_new_version(
@@ -59,14 +69,8 @@ def test_two_versions_together_isolate_nobody(ctx: Context, tmp_path: Path) -> N
     views passed the difference rule, yet version 1 and version 2 together isolated the
     3 January/February responses of U1. Now the new version is checked with all earlier
     ones at once; the withheld cells are listed with their reason."""
-    units = {"U0": None, "U1": "U0", "U2": "U0", "U3": "U0", "U4": "U2", "U5": "U4"}
-    counts = {
-        "U1": [1, 2, 0],
-        "U2": [9, 9, 6],
-        "U3": [3, 3, 3],
-        "U4": [6, 3, 6],
-        "U5": [2, 2, 0],
-    }
+    units = SEARCHED_UNITS
+    counts = SEARCHED_COUNTS
     assert load(ctx, tmp_path, units, counts, Q1) == ["2026-Q1"]
     with ctx.write() as session:
         import_departments(session, write_org(tmp_path / "reorg.csv", dict(units, U5="U1")))
@@ -106,8 +110,8 @@ def test_cli_lists_what_a_new_version_withholds(
 ) -> None:
     """HR and the council see why a cell of the new version is missing: the CLI lists each
     withheld cell with its unit and reason, in the user's language."""
-    units = {"U0": None, "U1": "U0", "U2": "U0", "U3": "U0", "U4": "U2", "U5": "U4"}
-    counts = {"U1": [1, 2, 0], "U2": [9, 9, 6], "U3": [3, 3, 3], "U4": [6, 3, 6], "U5": [2, 2, 0]}
+    units = SEARCHED_UNITS
+    counts = SEARCHED_COUNTS
     load(ctx, tmp_path, units, counts, Q1)
     write_org(tmp_path / "reorg.csv", dict(units, U5="U1"))
     assert cli(monkeypatch, capsys, db_url, "import", "departments", str(tmp_path / "reorg.csv"))
@@ -170,25 +174,13 @@ def test_comments_are_not_regrouped_to_single_one_out(ctx: Context, tmp_path: Pa
         parent = {u["code"]: code.get(u.get("parent_id")) for u in version.tree}
         for publication_id, unit, text in listed:
             if publication_id == version.id:
-                groups.setdefault(text, []).append(below(parent, code[unit]))
+                groups.setdefault(text, []).append(subtree(parent, code[unit]))
     assert len(groups) == sum(responses.values())  # every comment is listed
     for text, sets in groups.items():
         assert len(sets) == len(versions)
         authors = set.intersection(*sets)
         assert sum(responses.get(u, 0) for u in authors) >= k_comments, text
     assert any(w["reason"] == "versions.comments_kept" for w in withheld)
-
-
-def below(parent: dict[str, str | None], unit: str) -> set[str]:
-    out = {unit}
-    grew = True
-    while grew:
-        grew = False
-        for child, up in parent.items():
-            if up in out and child not in out:
-                out.add(child)
-                grew = True
-    return out
 
 
 @pytest.mark.parametrize("lang", ["de", "en"])
@@ -200,11 +192,10 @@ def test_disclosure_page_lists_withheld_cells(
     from bgm_dashboard.auth.viewer import Viewer
     from tests.auth_helpers import app_test
 
-    units = {"U0": None, "U1": "U0", "U2": "U0", "U3": "U0", "U4": "U2", "U5": "U4"}
-    counts = {"U1": [1, 2, 0], "U2": [9, 9, 6], "U3": [3, 3, 3], "U4": [6, 3, 6], "U5": [2, 2, 0]}
-    load(ctx, tmp_path, units, counts, Q1)
+    load(ctx, tmp_path, SEARCHED_UNITS, SEARCHED_COUNTS, Q1)
     with ctx.write() as session:
-        import_departments(session, write_org(tmp_path / "reorg.csv", dict(units, U5="U1")))
+        moved = dict(SEARCHED_UNITS, U5="U1")
+        import_departments(session, write_org(tmp_path / "reorg.csv", moved))
         republish(session, "2026-Q1", bank=ctx.bank, governance=current(session))
     at = app_test(ctx.settings.database_url, monkeypatch)
     at.session_state["viewer"] = Viewer("council-test", frozenset({"council"}))
