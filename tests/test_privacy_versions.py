@@ -208,3 +208,57 @@ def test_disclosure_page_lists_withheld_cells(
     tables = [str(frame.value.to_dict()) for frame in at.dataframe]
     reason = "früheren Ständen" if lang == "de" else "earlier versions of this quarter"
     assert any(reason in table and "Einheit U" in table for table in tables)
+
+
+def test_a_version_after_leaking_ones_adds_no_new_isolation(
+    ctx: Context, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Versions published before this check may already isolate a group together; what
+    they give away is public. A further version must not isolate anything else."""
+    import bgm_dashboard.privacy.publication as publication
+
+    load(ctx, tmp_path, SEARCHED_UNITS, SEARCHED_COUNTS, Q1)
+    pairwise_only = publication.release_against_versions
+    with monkeypatch.context() as patch:  # version 2 as the old code published it
+        patch.setattr(
+            publication,
+            "release_against_versions",
+            lambda block, gov, bank, alpha_own, *_rest: (
+                publication.decide_release(block, gov, bank, alpha_own, _rest[-1]),
+                [],
+            ),
+        )
+        with ctx.write() as session:
+            moved = dict(SEARCHED_UNITS, U5="U1")
+            import_departments(session, write_org(tmp_path / "v2.csv", moved))
+            republish(session, "2026-Q1", bank=ctx.bank, governance=current(session))
+    assert publication.release_against_versions is pairwise_only
+    with ctx.write() as session:
+        moved = dict(SEARCHED_UNITS, U5="U1", U4="U0")  # found by trying every one-unit move
+        import_departments(session, write_org(tmp_path / "v3.csv", moved))
+        republish(session, "2026-Q1", bank=ctx.bank, governance=current(session))
+    with ctx.read() as session:
+        versions = session.scalars(select(Publication).order_by(Publication.version)).all()
+        released = [(rows_of(session, v.id), parents_of(v)) for v in versions]
+    assert len(versions) == 3
+    ids = {u["code"]: int(u["id"]) for u in versions[0].tree}
+    atoms = {(ids[c], m): 0 for c in ids for m in Q1}
+    for code, per_month in SEARCHED_COUNTS.items():
+        atoms |= {(ids[code], m): n for m, n in zip(Q1, per_month, strict=True)}
+
+    def sets(
+        chosen: list[tuple[list[dict[str, object]], dict[int, int | None]]],
+    ) -> list[frozenset[tuple[int, str]]]:
+        return [
+            s
+            for rows, parents in chosen
+            for s in published_sets([r for r in rows if r["indicator"] == "who5"], parents)
+        ]
+
+    known = dict(atoms)
+    while found := isolatable_groups(known, sets(released[:2]), K):
+        for group, _ in found:
+            known |= {atom: K for atom in group}
+    assert isolatable_groups(atoms, sets(released[:2]), K) != []  # v1 + v2 do leak
+    assert isolatable_groups(known, sets(released), K) == []  # v3 adds nothing new
+    assert any(r["status"] == "shown" for r in released[2][0])

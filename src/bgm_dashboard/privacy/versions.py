@@ -185,6 +185,18 @@ def _cell_to_hide(
     return None
 
 
+def _unleaked(old: np.ndarray | None, counts: np.ndarray, k: int) -> np.ndarray:
+    """``counts`` with every atom that the earlier versions alone already isolate raised to
+    k (known to everyone since): a leak of old is not a new one and cannot be undone."""
+    out = counts.astype(np.float64, copy=True)
+    if old is None or old.shape[0] == 0:
+        return out
+    flat = out.reshape(-1)
+    while (group := lightest_small_group(old, flat, k)) is not None:
+        flat[group] = np.maximum(flat[group], k)
+    return out
+
+
 def hide_against_versions(
     tree: OrgTree,
     departments: Sequence[int],
@@ -216,38 +228,33 @@ def hide_against_versions(
     members = membership(tree, departments)
     unit_ids = [u.id for u in tree.units]
     withheld: list[Withheld] = []
-    legacy: dict[str, bool] = {}
-    alone: dict[tuple[bytes, bytes], bool] = {}
-    for inst in instances:
-        if inst.name in earlier:
-            pair = (earlier[inst.name].tobytes(), inst.counts.tobytes())
-            if pair not in alone:
-                found = lightest_small_group(earlier[inst.name], inst.counts.ravel(), k)
-                alone[pair] = found is not None
-            legacy[inst.name] = alone[pair]
+    # what earlier versions (published before this check existed) already give away is
+    # public: those atoms count as known, so only new isolations are searched and mended
+    counts = {inst.name: _unleaked(earlier.get(inst.name), inst.counts, k) for inst in instances}
     checked: dict[tuple[bytes, ...], np.ndarray | None] = {}  # same sets, same answer
     while True:
         shown = shown_of(hide_q, hide_m, alpha_hide)
         fix: tuple[Instance, str, int] | None = None
         for inst in instances:
             old = earlier.get(inst.name)
-            if old is None or old.shape[0] == 0 or legacy[inst.name]:
-                continue  # earlier versions that already leak alone cannot be mended here
+            if old is None or old.shape[0] == 0:
+                continue
             quarter, months = shown[inst.name]
+            known = counts[inst.name]
             key = (
                 old.tobytes(),
-                inst.counts.tobytes(),
+                known.tobytes(),
                 inst.asked.tobytes(),
                 quarter.tobytes(),
                 months.tobytes(),
             )
             new, labels = version_rows(tree, departments, quarter, months, inst.asked)
             if key not in checked:
-                checked[key] = lightest_small_group(np.vstack([old, new]), inst.counts.ravel(), k)
+                checked[key] = lightest_small_group(np.vstack([old, new]), known.ravel(), k)
             group = checked[key]
             if group is None:
                 continue
-            taking_part = _participants(old, new, inst.counts.ravel(), group)
+            taking_part = _participants(old, new, known.ravel(), group)
             cell: tuple[str, int] | None = None
             if taking_part is not None and taking_part.size:
                 sizes = members @ inst.counts.sum(axis=1)
