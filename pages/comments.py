@@ -10,7 +10,12 @@ import streamlit as st
 from bgm_dashboard.errors import UserError
 from bgm_dashboard.formatting import period
 from bgm_dashboard.privacy.comments import withhold_comment
-from bgm_dashboard.privacy.gate import latest_publications, released_comments, unit_table
+from bgm_dashboard.privacy.gate import (
+    latest_publications,
+    quarter_versions,
+    released_comments,
+    unit_table,
+)
 from bgm_dashboard.ui.audit import log_view
 from bgm_dashboard.ui.context import app_context
 from bgm_dashboard.ui.guard import require_roles
@@ -43,7 +48,9 @@ except UserError as error:
 log_view(viewer, "comments", period=quarter)
 
 publication = next(p for p in publications if p.quarter == quarter)
-names = dict(zip(*unit_table([publication])[["department_id", "name"]].T.to_numpy(), strict=True))
+with ctx.read() as session:
+    versions = quarter_versions(session, quarter)  # later versions' names win
+names = dict(zip(*unit_table(versions)[["department_id", "name"]].T.to_numpy(), strict=True))
 if comments.empty:
     st.info(tr("comments.none", k=publication.comment_min_group_size))
     st.stop()

@@ -6,10 +6,12 @@ from __future__ import annotations
 import json
 
 import streamlit as st
+from sqlalchemy import select
 
+from bgm_dashboard.db.models import Publication
 from bgm_dashboard.formatting import moment, number, period
 from bgm_dashboard.governance.labels import format_setting
-from bgm_dashboard.privacy.disclosure import exports, publications
+from bgm_dashboard.privacy.disclosure import exports, publications, withheld_cells
 from bgm_dashboard.ui.context import app_context
 from bgm_dashboard.ui.guard import require_roles
 from bgm_dashboard.ui.lang import lang, tr
@@ -65,6 +67,26 @@ else:
         width="stretch",
     )
     st.caption(tr("disclosure.cells_caption"))
+    st.subheader(tr("disclosure.withheld"))
+    st.caption(tr("disclosure.withheld_caption"))
+    with ctx.read() as session:
+        trees = {p.id: p.tree for p in session.scalars(select(Publication))}
+    withheld = [
+        {
+            tr("disclosure.col_quarter"): period(p.quarter, lang()),
+            tr("disclosure.col_version"): f"{p.version}",
+            tr("disclosure.col_indicator"): cell.indicator,
+            tr("disclosure.col_unit"): cell.unit,
+            tr("disclosure.col_granularity"): cell.granularity,
+            tr("disclosure.col_reason"): cell.reason,
+        }
+        for p in pubs
+        for cell in withheld_cells(p.withheld, trees[p.publication_id], bank, lang())
+    ]
+    if withheld:
+        st.dataframe(withheld, hide_index=True, width="stretch")
+    else:
+        st.info(tr("disclosure.withheld_none"))
 
 st.subheader(tr("disclosure.exports"))
 if out.empty:

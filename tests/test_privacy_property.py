@@ -7,29 +7,16 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bgm_dashboard.governance.settings import Governance
 from bgm_dashboard.indicators.moments import RESPONSES
 from bgm_dashboard.instrument.bank import load_bank
-from bgm_dashboard.org.tree import OrgTree, Unit
 from bgm_dashboard.periods import months_of_quarter
 from bgm_dashboard.privacy.block import BlockInput
 from bgm_dashboard.privacy.publication import decide, figure_rows
+from tests.instance_helpers import governance, org
 from tests.privacy_auditor import isolatable_groups, published_sets
 
 QUARTER = "2026-Q1"
 MONTHS = months_of_quarter(QUARTER)
-
-
-def governance(k: int) -> Governance:
-    return Governance(
-        min_group_size=k,
-        comment_min_group_size=max(10, k),
-        difference_min=3,
-        reported_indicators=None,
-        reported_depth=None,
-        comment_roles=("hr",),
-        public_depth=1,
-    )
 
 
 @st.composite
@@ -45,16 +32,7 @@ def organisations(draw: st.DrawFn) -> tuple[list[int | None], np.ndarray, int]:
 
 
 def release(parents: list[int | None], counts: np.ndarray, k: int) -> list[dict[str, object]]:
-    tree = OrgTree.build(
-        Unit(
-            id=i + 1,
-            code=f"U{i}",
-            name=f"U{i}",
-            parent_id=None if p is None else p + 1,
-            headcount=10,
-        )
-        for i, p in enumerate(parents)
-    )
+    tree = org(parents)
     own = np.zeros((len(tree), 1, 3, 5))
     for i in range(len(parents)):
         own[tree.position(i + 1), 0, :, 0] = counts[i]

@@ -87,13 +87,18 @@ def test_every_dimension_is_documented_bilingual_and_marked_not_validated() -> N
             assert item.text["de"].strip() and item.text["en"].strip()
 
 
-def test_ori_is_the_mean_of_the_dimensions_from_four_on() -> None:
-    four = {"sol_1": 5, "sol_2": 5, "par_1": 1, "lea_1": 3, "lrn_1": 4}
-    scores = score_one(four, BANK)
-    parts = [scores[c] for c in ("solidarity", "participation", "leadership", "learning")]
-    assert scores["ori"] == pytest.approx(np.mean(parts))
-    three = {"sol_1": 5, "par_1": 1, "lea_1": 3}
-    assert score_one(three, BANK)["ori"] is None
+def test_ori_is_the_mean_of_all_seven_dimensions() -> None:
+    """Scored only with every dimension (a partial ORI beside its dimensions would reveal the
+    skipping person's answers, issue 9)."""
+    seven = {"sol_1": 5, "sol_2": 5, "par_1": 1, "lea_1": 3, "lrn_1": 4}
+    seven |= {"col_1": 2, "col_2": 4, "wl_1": 5, "hl_2": 1}
+    scores = score_one(seven, BANK)
+    dims = ("solidarity", "participation", "leadership", "learning")
+    dims += ("collaboration", "workload", "health_leadership")
+    assert scores["ori"] == pytest.approx(np.mean([scores[c] for c in dims]))
+    six = {key: value for key, value in seven.items() if not key.startswith("hl_")}
+    assert score_one(six, BANK)["health_leadership"] is None
+    assert score_one(six, BANK)["ori"] is None
 
 
 def test_reference_responses_score_as_the_reference_rules_say() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import asdict
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -14,6 +15,7 @@ from bgm_dashboard.i18n import t
 
 if TYPE_CHECKING:  # the modules that do the work load when a command runs (fast `--help`)
     from bgm_dashboard.context import Context
+    from bgm_dashboard.privacy.disclosure import WithheldCell
 
 FORMATS = ("csv", "csv-de", "xlsx")  # as exports.tables.FORMATS (tests hold them equal)
 
@@ -41,8 +43,14 @@ def register(sub: Any) -> None:
     ind.add_argument("--format", choices=FORMATS, default="csv")
     ind.add_argument("--output", type=Path, default=None)
 
-    sub.add_parser(
+    publish = sub.add_parser(
         "publish", help="publish every quarter that has ended and whose waves are closed"
+    )
+    publish.add_argument(
+        "--republish",
+        metavar="QUARTER",
+        default=None,
+        help="publish a published quarter again on today's org chart (e.g. 2026-Q1)",
     )
 
     wave = sub.add_parser("wave", help="open or close a survey wave, issue tokens")
@@ -81,6 +89,7 @@ def handle(ctx: Context, args: argparse.Namespace, lang: str) -> None:
     from bgm_dashboard.exports.indicators import indicator_table
     from bgm_dashboard.exports.tables import table_bytes
     from bgm_dashboard.governance.settings import current
+    from bgm_dashboard.privacy.disclosure import withheld_cells
     from bgm_dashboard.privacy.overfull import held_text
     from bgm_dashboard.privacy.publication import held_quarters, republish
 
@@ -106,14 +115,18 @@ def handle(ctx: Context, args: argparse.Namespace, lang: str) -> None:
         _emit(table_bytes(table, args.format), args.output)
     elif args.command == "publish":
         with ctx.write() as session:
+            withheld: list[WithheldCell] = []
             if args.republish:
-                republish(
+                version = republish(
                     session,
                     args.republish,
                     bank=ctx.bank,
                     governance=current(session, ctx.settings),
                 )
                 published = [args.republish]
+                withheld = withheld_cells(
+                    list(version.rules.get("withheld", [])), version.tree, ctx.bank, lang
+                )
             else:
                 published = ctx.publish_due(session)
             record(
@@ -123,6 +136,10 @@ def handle(ctx: Context, args: argparse.Namespace, lang: str) -> None:
         print(t("cli.published", lang, quarters=", ".join(published) or "–"))
         for quarter, units in held.items():
             print(held_text(quarter, units, lang))
+        if withheld:
+            print(t("cli.withheld", lang, count=len(withheld)))
+            for cell in withheld:
+                print(t("cli.withheld_line", lang, **asdict(cell)))
     elif args.command == "wave":
         _wave(ctx, args, lang)
 

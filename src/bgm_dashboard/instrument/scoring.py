@@ -64,9 +64,11 @@ def score_frame(answers: pd.DataFrame, bank: ItemBank) -> pd.DataFrame:
             scores[scale.code] = score_scale(answers, scale)
     for scale in bank.scales:
         if scale.kind == "composite":
+            # scored only with every component: then a cell's composite covers exactly
+            # the people of its components whenever the counts agree (docs/anonymity.md)
             parts = pd.DataFrame({code: scores[code] for code in scale.of})
-            enough = parts.notna().sum(axis=1) >= half_of(len(scale.of))
-            scores[scale.code] = parts.mean(axis=1).where(enough)
+            complete = parts.notna().all(axis=1)
+            scores[scale.code] = parts.mean(axis=1).where(complete)
     return pd.DataFrame(scores, index=answers.index)
 
 
@@ -117,7 +119,8 @@ def score_one(answers: Mapping[str, int | None], bank: ItemBank) -> dict[str, fl
             scores[scale.code] = _score_scale_one(answers, scale)
     for scale in bank.scales:
         if scale.kind == "composite":
+            # as score_frame: only with every component (docs/anonymity.md, composites)
             parts = [p for p in (scores[c] for c in scale.of) if p is not None]
-            enough = len(parts) >= half_of(len(scale.of))
-            scores[scale.code] = _mean(parts) if parts and enough else None
+            complete = len(parts) == len(scale.of)
+            scores[scale.code] = _mean(parts) if complete else None
     return scores

@@ -13,6 +13,8 @@ from sqlalchemy.orm import Session
 from bgm_dashboard.auth.audit import entries
 from bgm_dashboard.auth.viewer import Viewer, require
 from bgm_dashboard.db.models import Publication, PublishedComment
+from bgm_dashboard.i18n import t
+from bgm_dashboard.instrument.bank import ItemBank
 from bgm_dashboard.privacy.gate import latest_publications, released_figures
 
 COUNCIL = ("council",)
@@ -39,6 +41,7 @@ class PublicationSummary:
     month_shown: int | None
     month_suppressed: int | None
     comments: int
+    withheld: list[dict[str, object]]
 
 
 def _utc(moment: datetime) -> datetime:
@@ -98,6 +101,7 @@ def publications(session: Session, viewer: Viewer) -> list[PublicationSummary]:
                 month_shown=cells[("month", "shown")],
                 month_suppressed=cells[("month", "suppressed")],
                 comments=int(comments.get(pub.id, 0)),
+                withheld=list(rules.get("withheld", [])),
             )
         )
     return rows
@@ -107,3 +111,35 @@ def exports(session: Session, viewer: Viewer) -> pd.DataFrame:
     """Audit entries that record an export or download, newest first."""
     require(viewer, *COUNCIL)
     return entries(session, viewer, exports_only=True)
+
+
+@dataclass(frozen=True)
+class WithheldCell:
+    """A cell of a new version withheld because of earlier versions, ready to show."""
+
+    indicator: str
+    unit: str
+    granularity: str
+    reason: str
+
+
+def withheld_cells(
+    withheld: list[dict[str, object]], tree: list[dict[str, object]], bank: ItemBank, lang: str
+) -> list[WithheldCell]:
+    """The withheld list of a publication (``rules["withheld"]``) in the user's language."""
+    names = {int(str(u["id"])): str(u["name"]) for u in tree}
+    out = []
+    for entry in withheld:
+        code = str(entry["indicator"])
+        title = bank.scale(code).title[lang] if code in bank.indicator_codes else code
+        if entry.get("alpha"):
+            title = t("versions.alpha", lang, indicator=title)
+        out.append(
+            WithheldCell(
+                indicator=title,
+                unit=names.get(int(str(entry["department_id"])), "?"),
+                granularity=t(f"versions.granularity_{entry['granularity']}", lang),
+                reason=t(str(entry["reason"]), lang),
+            )
+        )
+    return out

@@ -58,6 +58,16 @@ def latest_publications(session: Session) -> list[Publication]:
     return list(latest.values())
 
 
+def quarter_versions(session: Session, quarter: str) -> list[Publication]:
+    """Every version of one quarter, oldest first (a new version may keep the comment groups
+    of an earlier one, whose units its org chart names)."""
+    return list(
+        session.scalars(
+            select(Publication).where(Publication.quarter == quarter).order_by(Publication.version)
+        )
+    )
+
+
 def publication_version(session: Session) -> tuple[int, ...]:
     """A cheap key that changes whenever anything new is published (for caches)."""
     return tuple(session.scalars(select(Publication.id).order_by(Publication.id)))

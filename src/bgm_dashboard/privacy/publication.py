@@ -6,6 +6,8 @@ figure ever changes while answers still arrive (no "before/after one more answer
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime
 from typing import cast
 
@@ -27,8 +29,14 @@ from bgm_dashboard.indicators.moments import (
 from bgm_dashboard.indicators.stats import cronbach_alpha, describe_continuous, describe_nps
 from bgm_dashboard.instrument.bank import ItemBank
 from bgm_dashboard.org.service import load_tree
+from bgm_dashboard.org.tree import OrgTree
 from bgm_dashboard.periods import months_of_quarter, quarter_end, quarter_of
 from bgm_dashboard.privacy.block import BlockInput, block_input
+from bgm_dashboard.privacy.composite import (
+    composite_mismatch,
+    composite_parts,
+    composites_unsupported,
+)
 from bgm_dashboard.privacy.difference import difference_rule_hides
 from bgm_dashboard.privacy.overfull import Overfull, overfull_units
 from bgm_dashboard.privacy.suppression import (
@@ -39,6 +47,12 @@ from bgm_dashboard.privacy.suppression import (
     decide_block,
     nearest_shown_ancestor,
     subtree_totals,
+)
+from bgm_dashboard.privacy.versions import (
+    Withheld,
+    earlier_sets,
+    hide_against_versions,
+    instances_of,
 )
 
 SHOWN = "shown"
@@ -84,10 +98,14 @@ def _describe(code: str, bank: ItemBank, sums: np.ndarray) -> dict[str, np.ndarr
     }
 
 
+AlphaArrays = dict[str, tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]]
+
+
 def _alpha_arrays(
     block: BlockInput, levels: Levels, items: pd.DataFrame, bank: ItemBank
-) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]:
-    """Per scale: (alpha over each month, complete n per month, alpha over the quarter, n)."""
+) -> AlphaArrays:
+    """Per scale: (alpha over each month, complete n per month, alpha over the quarter, n,
+    complete cases placed directly in each unit per month)."""
     out = {}
     months = {m: i for i, m in enumerate(block.months)}
     for code in block.indicators:
@@ -119,6 +137,7 @@ def _alpha_arrays(
         c = column.to_numpy()[named].astype(np.int64)
         item_s1[u[named], m[named], c] = s1[named]
         item_s2[u[named], m[named], c] = s2[named]
+        own = n.copy()
         n, item_s1, item_s2, tot_s1, tot_s2 = (
             subtree_totals(levels, a) for a in (n, item_s1, item_s2, tot_s1, tot_s2)
         )
@@ -127,7 +146,7 @@ def _alpha_arrays(
         quarter_alpha = cronbach_alpha(
             nq, item_s1.sum(axis=1), item_s2.sum(axis=1), tot_s1.sum(axis=1), tot_s2.sum(axis=1)
         )
-        out[code] = (month_alpha, n, quarter_alpha, nq)
+        out[code] = (month_alpha, n, quarter_alpha, nq, own)
     return out
 
 
@@ -136,16 +155,22 @@ def figure_rows(
     decision: BlockDecision,
     bank: ItemBank,
     k: int,
-    alphas: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] | None = None,
+    alphas: AlphaArrays | None = None,
+    alpha_shown: dict[str, tuple[np.ndarray, np.ndarray]] | None = None,
 ) -> pd.DataFrame:
     """Released rows for every unit, period and indicator of the block, plus the
-    "übrige Bereiche" rows (what a shown unit holds beyond its shown sub-units)."""
+    "übrige Bereiche" rows (what a shown unit holds beyond its shown sub-units).
+
+    ``alpha_shown``: per scale, the units whose quarter and months show Cronbach's alpha and
+    its complete-case count (decided as an instance of their own, ``decide_release``);
+    without it no alpha is shown."""
     tree = block.tree
     levels = Levels.of(tree.parent_positions(), tree.depths())
     sub = subtree_totals(levels, block.own)  # (U, I, T, S)
     sub_q = sub.sum(axis=2)  # (U, I, S)
     headcount = subtree_totals(levels, np.array([u.headcount for u in tree.units], dtype=float))
     alphas = alphas or {}
+    alpha_shown = alpha_shown or {}
     unit_ids = np.array([u.id for u in tree.units])
     rows: list[pd.DataFrame] = []
 
@@ -159,7 +184,7 @@ def figure_rows(
         hc: np.ndarray,
         rest_hc: np.ndarray,
         has_sub: np.ndarray,
-        alpha: tuple[np.ndarray, np.ndarray] | None,
+        alpha: tuple[np.ndarray, np.ndarray, np.ndarray] | None,
     ) -> None:
         code = block.indicators[i]
         for kind, values, heads, mask in (
@@ -194,8 +219,8 @@ def figure_rows(
                     rate = np.where(seats > 0, 100.0 * n / np.where(seats > 0, seats, 1), np.nan)
                 frame["mean"] = np.where(visible, rate, np.nan)
             if alpha is not None and kind == "unit":
-                a, an = alpha
-                ok = visible & (an >= k)
+                a, an, alpha_ok = alpha
+                ok = visible & alpha_ok & (an > 0)
                 frame["alpha"] = np.where(ok, a, np.nan)
                 frame["alpha_n"] = np.where(ok, an, np.nan)
             if kind == "rest":
@@ -217,6 +242,7 @@ def figure_rows(
                 sums = sub_q[:, i, :]
                 covered = covered_by_shown(levels, shown[:, None], sums[:, None, :])[:, 0, :]
                 a = alphas.get(code)
+                a_ok = alpha_shown.get(code)
                 emit(
                     "quarter",
                     block.quarter,
@@ -227,7 +253,7 @@ def figure_rows(
                     headcount,
                     rest_hc,
                     has_sub,
-                    (a[2], a[3]) if a else None,
+                    (a[2], a[3], a_ok[0]) if a and a_ok else None,
                 )
             else:
                 for t, month in enumerate(block.months):
@@ -236,6 +262,7 @@ def figure_rows(
                     sums = sub[:, i, t, :]
                     covered = covered_by_shown(levels, shown[:, None], sums[:, None, :])[:, 0, :]
                     a = alphas.get(code)
+                    a_ok = alpha_shown.get(code)
                     emit(
                         "month",
                         month,
@@ -246,7 +273,7 @@ def figure_rows(
                         headcount,
                         rest_hc,
                         has_sub,
-                        (a[0][:, t], a[1][:, t]) if a else None,
+                        (a[0][:, t], a[1][:, t], a_ok[1]) if a and a_ok else None,
                     )
     if not rows:
         return pd.DataFrame()
@@ -268,6 +295,60 @@ def decide(
     hm = hide | (hidden_months if hidden_months is not None else False)
     counts = block.own[..., 0]
     return decide_block(levels, counts, governance.min_group_size, hq, hm)
+
+
+@dataclass(frozen=True)
+class Release:
+    """What a version shows: the cells of every indicator, and per scale the units whose
+    quarter and months show Cronbach's alpha with its complete-case count."""
+
+    decision: BlockDecision
+    alpha: dict[str, tuple[np.ndarray, np.ndarray]]
+
+
+Hidden = tuple[np.ndarray, np.ndarray]
+
+
+def decide_release(
+    block: BlockInput,
+    governance: Governance,
+    bank: ItemBank,
+    alpha_own: dict[str, np.ndarray],
+    hidden: Hidden | None = None,
+    alpha_hidden: dict[str, Hidden] | None = None,
+) -> Release:
+    """Decide every instance of a version: each indicator; each composite held to its
+    components (``privacy/composite``); each scale's alpha complete-case set as an instance
+    of its own (shown only inside its indicator's shown cells, with the same tree, time and
+    table rules on its own counts, so that no alpha count of a parent minus its shown
+    children isolates fewer than k). ``alpha_own``: complete cases placed directly in each
+    unit per month."""
+    tree = block.tree
+    levels = Levels.of(tree.parent_positions(), tree.depths())
+    shape = (len(tree), len(block.indicators))
+    hq, hm = (h.copy() for h in hidden) if hidden else (np.zeros(shape, bool),) * 2
+    parts = composite_parts(block, bank)
+    mismatch_q, mismatch_m = composite_mismatch(block, levels, parts)
+    hq, hm = hq | mismatch_q, hm | mismatch_m
+    while True:
+        decision = decide(block, governance, hq, hm)
+        lone_q, lone_m = composites_unsupported(decision, parts)
+        if not lone_q.any() and not lone_m.any():
+            break
+        hq, hm = hq | lone_q, hm | lone_m
+    alpha = {}
+    for code, own in alpha_own.items():
+        i = block.indicators.index(code)
+        extra_q, extra_m = (alpha_hidden or {}).get(code, (False, False))
+        shown = decide_block(
+            levels,
+            own[:, None, :],
+            governance.min_group_size,
+            (~decision.quarter_shown[:, i] | extra_q)[:, None],
+            (~decision.months_shown[:, i] | extra_m)[:, None],
+        )
+        alpha[code] = (shown.quarter_shown[:, 0], shown.months_shown[:, 0])
+    return Release(decision, alpha)
 
 
 def waves_by_quarter(session: Session) -> dict[str, list[Wave]]:
@@ -300,6 +381,92 @@ def held_quarters(session: Session, today: date) -> dict[str, list[Overfull]]:
     return {q: units for q, units in held.items() if units}
 
 
+def _release_against_versions(
+    session: Session,
+    block: BlockInput,
+    previous: Sequence[Publication],
+    governance: Governance,
+    bank: ItemBank,
+    alpha_own: dict[str, np.ndarray],
+    moments: pd.DataFrame,
+    items: pd.DataFrame,
+) -> tuple[Release, list[Withheld]]:
+    """Decide a new version of a published quarter: the difference rule against each earlier
+    version, then the exact check against all earlier versions together."""
+    hidden_q, hidden_m = difference_rule_hides(session, block, previous, governance)
+    unit_ids = [u.id for u in block.tree.units]
+    withheld = [
+        Withheld(block.indicators[i], False, granularity, unit_ids[u], "versions.difference")
+        for granularity, mask in (("quarter", hidden_q), ("month", hidden_m & ~hidden_q))
+        for u, i in zip(*np.nonzero(mask), strict=True)
+    ]
+    departments = sorted(
+        {u.id for u in block.tree.units} | {int(u["id"]) for p in previous for u in p.tree}
+    )
+    earlier = earlier_sets(session, previous, departments, block.months, block.quarter)
+    release, found = release_against_versions(
+        block,
+        governance,
+        bank,
+        alpha_own,
+        moments,
+        items,
+        earlier,
+        departments,
+        (hidden_q, hidden_m),
+    )
+    return release, withheld + found
+
+
+def release_against_versions(
+    block: BlockInput,
+    governance: Governance,
+    bank: ItemBank,
+    alpha_own: dict[str, np.ndarray],
+    moments: pd.DataFrame,
+    items: pd.DataFrame,
+    earlier: dict[str, np.ndarray],
+    departments: Sequence[int],
+    hidden: Hidden,
+) -> tuple[Release, list[Withheld]]:
+    """Decide a new version so that, together with the ``earlier`` versions' shown sets
+    (``privacy/versions``), nothing isolates fewer than k responses."""
+    instances = instances_of(
+        block.indicators, block.asked, list(alpha_own), moments, items, departments, block.months
+    )
+    decided: list[Release] = []
+
+    def shown_of(
+        hq: np.ndarray, hm: np.ndarray, alpha_hidden: dict[str, tuple[np.ndarray, np.ndarray]]
+    ) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+        release = decide_release(
+            block,
+            governance,
+            bank,
+            alpha_own,
+            (hidden[0] | hq, hidden[1] | hm),
+            {name.split("#")[0]: masks for name, masks in alpha_hidden.items()},
+        )
+        decided.append(release)
+        out = {
+            code: (release.decision.quarter_shown[:, i], release.decision.months_shown[:, i])
+            for i, code in enumerate(block.indicators)
+        }
+        out.update({f"{code}#alpha": shown for code, shown in release.alpha.items()})
+        return out
+
+    *_, found = hide_against_versions(
+        block.tree,
+        departments,
+        instances,
+        earlier,
+        shown_of,
+        governance.min_group_size,
+        len(block.indicators),
+    )
+    return decided[-1], found
+
+
 def publish_quarter(
     session: Session,
     quarter: str,
@@ -322,19 +489,28 @@ def publish_quarter(
     ] + [RESPONSES]
     tree = load_tree(session)
     months = months_of_quarter(quarter)
-    block = block_input(tree, quarter, load_indicator_moments(session, months), indicators, asked)
+    moments = load_indicator_moments(session, months)
+    items = load_item_moments(session, months)
+    block = block_input(tree, quarter, moments, indicators, asked)
     previous = session.scalars(select(Publication).where(Publication.quarter == quarter)).all()
-    hidden_q = hidden_m = None
-    if previous:
-        hidden_q, hidden_m = difference_rule_hides(session, block, previous, governance)
-    decision = decide(block, governance, hidden_q, hidden_m)
     levels = Levels.of(tree.parent_positions(), tree.depths())
-    alphas = _alpha_arrays(block, levels, load_item_moments(session, months), bank)
-    rows = figure_rows(block, decision, bank, governance.min_group_size, alphas)
+    alphas = _alpha_arrays(block, levels, items, bank)
+    alpha_own = {code: a[4] for code, a in alphas.items()}
+    withheld: list[Withheld] = []
+    if previous:
+        release, withheld = _release_against_versions(
+            session, block, previous, governance, bank, alpha_own, moments, items
+        )
+    else:
+        release = decide_release(block, governance, bank, alpha_own)
+    rows = figure_rows(
+        block, release.decision, bank, governance.min_group_size, alphas, release.alpha
+    )
     version = 1 + (
         session.scalar(select(func.max(Publication.version)).where(Publication.quarter == quarter))
         or 0
     )
+    withheld_rows = [asdict(w) for w in withheld]
     publication = Publication(
         quarter=quarter,
         version=version,
@@ -343,7 +519,7 @@ def publish_quarter(
         comment_min_group_size=governance.comment_min_group_size,
         tree=tree.as_dicts(),
         indicators=list(block.indicators),
-        rules=governance.as_dict(),
+        rules=governance.as_dict() | {"withheld": withheld_rows},
     )
     session.add(publication)
     session.flush()
@@ -358,47 +534,93 @@ def publish_quarter(
             list(records.columns),
             records.itertuples(index=False, name=None),
         )
-    _publish_comments(session, publication, block, levels, governance)
+    if _publish_comments(session, publication, block, moments, previous, governance):
+        root = tree.units[0].id
+        kept = Withheld("comments", False, "quarter", root, "versions.comments_kept")
+        publication.rules = {**publication.rules, "withheld": [*withheld_rows, asdict(kept)]}
     return publication
+
+
+def comment_targets(tree: OrgTree, responses: dict[int, float], k_comments: int) -> dict[int, int]:
+    """Department id -> id of the unit its comments are listed under (-1: not listed), by
+    the comment groups of ``privacy/suppression.comment_groups``."""
+    levels = Levels.of(tree.parent_positions(), tree.depths())
+    own = np.array([responses.get(u.id, 0.0) for u in tree.units])
+    groups = comment_groups(levels, own, k_comments)
+    target = np.where(
+        groups, np.arange(len(tree)), nearest_shown_ancestor(levels, groups[:, None])[:, 0]
+    )
+    return {
+        u.id: (tree.units[int(g)].id if g >= 0 else -1)
+        for u, g in zip(tree.units, target, strict=True)
+    }
+
+
+def comment_regrouping_isolates(
+    versions: Sequence[dict[int, int]], responses: dict[int, float], k_comments: int
+) -> bool:
+    """Whether the comment groups of all versions together narrow a comment down to fewer
+    than ``k_comments`` responses. A comment's text is the same in every version, so its
+    author lies in the departments that share its group in every version (a class); each
+    class whose comments are listed anywhere must hold 0 or at least ``k_comments``."""
+    departments = set(responses) | {d for v in versions for d in v}
+    classes: dict[tuple[int, ...], float] = {}
+    for department in departments:
+        key = tuple(v.get(department, -1) for v in versions)
+        if any(g >= 0 for g in key):
+            classes[key] = classes.get(key, 0.0) + responses.get(department, 0.0)
+    return any(0 < size < k_comments for size in classes.values())
 
 
 def _publish_comments(
     session: Session,
     publication: Publication,
     block: BlockInput,
-    levels: Levels,
+    moments: pd.DataFrame,
+    previous: Sequence[Publication],
     governance: Governance,
-) -> None:
-    idx = block.indicators.index(RESPONSES)
-    own_responses = block.own[:, idx, :, 0].sum(axis=1)
-    groups = comment_groups(levels, own_responses, governance.comment_min_group_size)
-    target = np.where(
-        groups, np.arange(len(block.tree)), nearest_shown_ancestor(levels, groups[:, None])[:, 0]
-    )
-    comments = session.execute(
-        select(Comment.id, Comment.department_id).where(Comment.period.in_(block.months))
-    ).all()
-    records = []
-    for comment_id, department_id in comments:
-        if department_id not in block.tree._index:
-            continue
-        group = int(target[block.tree.position(department_id)])
-        if group >= 0:
-            records.append(
-                {
-                    "publication_id": publication.id,
-                    "comment_id": comment_id,
-                    "department_id": block.tree.units[group].id,
-                }
+) -> bool:
+    """List the quarter's comments under their groups. In a new version, when the new
+    groups together with the earlier versions' would single a comment out, the comments keep
+    the placement of the latest earlier version instead. Returns whether they did."""
+    part = moments[moments["indicator"] == RESPONSES]
+    totals = part.groupby("department_id")["n"].sum()
+    responses = {int(d): float(n) for d, n in zip(totals.index, totals.to_numpy(), strict=True)}
+    k_comments = governance.comment_min_group_size
+    target = comment_targets(block.tree, responses, k_comments)
+    earlier = [
+        comment_targets(OrgTree.from_dicts(p.tree), responses, p.comment_min_group_size)
+        for p in previous
+    ]
+    records: list[tuple[object, ...]] = []
+    kept = bool(previous) and comment_regrouping_isolates([*earlier, target], responses, k_comments)
+    if kept:
+        latest = max(previous, key=lambda p: p.version)
+        records = [
+            (publication.id, comment_id, department_id)
+            for comment_id, department_id in session.execute(
+                select(PublishedComment.comment_id, PublishedComment.department_id).where(
+                    PublishedComment.publication_id == latest.id
+                )
             )
+        ]
+    else:
+        comments = session.execute(
+            select(Comment.id, Comment.department_id).where(Comment.period.in_(block.months))
+        ).all()
+        records = [
+            (publication.id, comment_id, target[department_id])
+            for comment_id, department_id in comments
+            if target.get(department_id, -1) >= 0
+        ]
     if records:
-        columns = ["publication_id", "comment_id", "department_id"]
         insert_rows(
             session,
             cast(Table, PublishedComment.__table__),
-            columns,
-            ([r[c] for c in columns] for r in records),
+            ["publication_id", "comment_id", "department_id"],
+            iter(records),
         )
+    return kept
 
 
 def republish(
