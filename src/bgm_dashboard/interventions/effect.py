@@ -42,7 +42,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from bgm_dashboard.indicators.stats import CONFIDENCE
+from bgm_dashboard.indicators.stats import CONFIDENCE, nps_standard_error
 from bgm_dashboard.instrument.bank import ItemBank
 from bgm_dashboard.interventions.plans import PlanView
 from bgm_dashboard.periods import period_start, quarter_end
@@ -155,9 +155,10 @@ def cell_variance(row: pd.Series, kind: str) -> float:
     if n < 2:
         return 0.0
     if kind == "nps":
-        p, d = float(row["share_a"]), float(row["share_b"])
-        population = 100.0**2 * (p + d) - (100.0 * (p - d)) ** 2
-        return max(population, 0.0) * n / (n - 1)
+        se = nps_standard_error(
+            np.array([n]), np.array([float(row["share_a"])]), np.array([float(row["share_b"])])
+        )
+        return float(se[0]) ** 2 * n
     sd = float(row["sd"])
     return sd * sd if math.isfinite(sd) else 0.0
 

@@ -10,6 +10,7 @@ import pandas as pd
 from bgm_dashboard.analytics.curves import LEVEL_PERIODS
 from bgm_dashboard.analytics.events import EventInfo
 from bgm_dashboard.formatting import number, period, signed
+from bgm_dashboard.indicators.stats import ALPHA_STABLE_N
 from bgm_dashboard.instrument.bank import ItemBank
 from bgm_dashboard.periods import shift_period
 from bgm_dashboard.ui.downloads import show_table
@@ -209,9 +210,14 @@ def alpha_display(alphas: pd.DataFrame, bank: ItemBank, names: Mapping[str, str]
             tr("an_col.unit"): [names.get(c, c) for c in alphas["code"]],
             tr("an_col.indicator"): [title(c, bank) for c in alphas["indicator"]],
             tr("an_col.alpha"): alphas["alpha"],
+            tr("an_col.alpha_low"): alphas["alpha_low"],
+            tr("an_col.alpha_high"): alphas["alpha_high"],
             tr("an_col.alpha_n"): alphas["alpha_n"].astype(int),
             tr("an_col.alpha_flag"): [
-                tr("reliability.low") if low else tr("reliability.ok") for low in alphas["low"]
+                tr("reliability.unstable", n=ALPHA_STABLE_N)
+                if unstable
+                else (tr("reliability.low") if low else tr("reliability.ok"))
+                for low, unstable in zip(alphas["low"], alphas["unstable"], strict=True)
             ],
         }
     )
