@@ -91,9 +91,9 @@ def standard_error(frame: pd.DataFrame, bank: ItemBank) -> np.ndarray:
     sd = frame["sd"].to_numpy(dtype=float)
     with np.errstate(divide="ignore", invalid="ignore"):
         se_mean = sd / np.sqrt(effective_n(n))
-    se_nps = nps_standard_error(
-        n, frame["share_a"].to_numpy(dtype=float), frame["share_b"].to_numpy(dtype=float)
-    )
+    nan = np.full(len(frame), np.nan)
+    shares = [frame[c].to_numpy(dtype=float) if c in frame else nan for c in ("share_a", "share_b")]
+    se_nps = nps_standard_error(n, shares[0], shares[1])
     is_nps = frame["indicator"].isin(nps_codes(bank)).to_numpy()
     computed = np.where(is_nps, se_nps, se_mean)
     if "se" not in frame:

@@ -161,6 +161,7 @@ def trend_table(trends: pd.DataFrame, bank: ItemBank, names: Mapping[str, str]) 
             tr("an_col.points"): trends["points"].astype(int),
             tr("an_col.tau"): trends["tau"],
             tr("an_col.p"): trends["p_value"],
+            tr("an_col.q"): trends["q_value"],
             tr("an_col.slope"): trends["slope"],
             tr("an_col.slope_low"): trends["slope_low"],
             tr("an_col.slope_high"): trends["slope_high"],
@@ -175,6 +176,7 @@ def trend_table(trends: pd.DataFrame, bank: ItemBank, names: Mapping[str, str]) 
 TREND_DIGITS = {
     "an_col.tau": 2,
     "an_col.p": 3,
+    "an_col.q": 3,
     "an_col.slope": 2,
     "an_col.slope_low": 2,
     "an_col.slope_high": 2,
@@ -199,6 +201,7 @@ def decline_table(declines: pd.DataFrame, bank: ItemBank, names: Mapping[str, st
             tr("an_col.slope_high"): declines["slope_high"],
             tr("an_col.tau"): declines["tau"],
             tr("an_col.p"): declines["p_value"],
+            tr("an_col.q"): declines["q_value"],
         }
     )
 
