@@ -17,6 +17,7 @@ from bgm_dashboard.analytics.events import (
     list_events,
     record_event,
 )
+from bgm_dashboard.analytics.sentences import decline_sentence
 from bgm_dashboard.errors import UserError, ValidationError
 from bgm_dashboard.formatting import day
 from bgm_dashboard.i18n import t
@@ -181,19 +182,25 @@ if events:
 
 # ----------------------------------------------------------------------------- chronic decline
 st.subheader(tr("crises.decline_title"))
-st.caption(tr("decline.rules"))
 trend_rows = all_trends(monthly, quarterly, bank)
 declines = sustained_declines(trend_rows)
 if declines.empty:
-    st.success(tr("crises.no_decline"))
+    st.success(tr("plain.no_decline"))
 else:
-    tables.show_table(
-        tables.decline_table(declines, bank, names),
-        "sustained_decline",
-        key="declines",
-        digits=tables.trend_digits()
-        | {tr("an_col.window_change"): tables.row_digits(declines, bank)},
-    )
+    for decline in declines.to_dict("records"):
+        name = plain(names.get(str(decline["code"]), str(decline["code"])))
+        st.warning(decline_sentence({str(k): v for k, v in decline.items()}, name, bank, lang()))
+st.caption(tr("plain.decline_false_alarms"))
+with st.expander(tr("plain.method")):
+    st.caption(tr("decline.rules"))
+    if len(declines):
+        tables.show_table(
+            tables.decline_table(declines, bank, names),
+            "sustained_decline",
+            key="declines",
+            digits=tables.trend_digits()
+            | {tr("an_col.window_change"): tables.row_digits(declines, bank)},
+        )
 watch = trend_rows[trend_rows["status"] == "watch"]
 if len(watch):
     with st.expander(tr("crises.watch_title", count=len(watch))):

@@ -1,5 +1,7 @@
-"""Change with its 95 % interval: Welch for means and a normal interval for the eNPS, checked
-against scipy on the raw sample answers; "meaningful" needs the interval AND the threshold."""
+"""Change with its 95 % interval: Welch for means (each quarter's standard error with its
+design effect: n_eff = n / waves) and a normal interval for the eNPS (adjusted shares),
+checked against an independent computation on the raw sample answers; "meaningful" needs
+the interval AND the threshold."""
 
 from __future__ import annotations
 
@@ -59,17 +61,23 @@ def test_who5_change_matches_welch_on_raw_answers(
     row = row[row["indicator"] == "who5"].iloc[0]
     now = raw.loc[raw["quarter"] == period, "who5"].dropna()
     then = raw.loc[raw["quarter"] == base, "who5"].dropna()
-    test = stats.ttest_ind(now, then, equal_var=False)
-    ci = test.confidence_interval(0.95)
+    w_now = raw.loc[raw["quarter"] == period, "period"].nunique()
+    w_then = raw.loc[raw["quarter"] == base, "period"].nunique()
+    # Welch with each quarter's effective n (its answers over its monthly waves)
+    v_now, v_then = now.var(ddof=1) * w_now / len(now), then.var(ddof=1) * w_then / len(then)
+    dfs = (len(now) / w_now - 1, len(then) / w_then - 1)
+    df = (v_now + v_then) ** 2 / (v_now**2 / dfs[0] + v_then**2 / dfs[1])
+    half = stats.t.ppf(0.975, df) * np.sqrt(v_now + v_then)
+    diff = now.mean() - then.mean()
     assert row["base_period"] == base
-    assert row["diff"] == pytest.approx(now.mean() - then.mean(), abs=1e-6)
-    assert row["ci_low"] == pytest.approx(ci.low, abs=1e-6)
-    assert row["ci_high"] == pytest.approx(ci.high, abs=1e-6)
-    significant = ci.low > 0 or ci.high < 0
+    assert row["diff"] == pytest.approx(diff, abs=1e-6)
+    assert row["ci_low"] == pytest.approx(diff - half, abs=1e-6)
+    assert row["ci_high"] == pytest.approx(diff + half, abs=1e-6)
+    significant = diff - half > 0 or diff + half < 0
     assert row["meaningful"] == (significant and abs(now.mean() - then.mean()) >= 10)
 
 
-def test_enps_change_uses_the_normal_interval_of_shares(
+def test_enps_change_uses_the_normal_interval_of_adjusted_shares(
     quarterly: pd.DataFrame, raw: pd.DataFrame
 ) -> None:
     row = changes(quarterly[quarterly["code"] == "A51"], BANK, "previous", period="2025-Q3")
@@ -78,8 +86,11 @@ def test_enps_change_uses_the_normal_interval_of_shares(
     def score_and_se(quarter: str) -> tuple[float, float]:
         codes = raw.loc[(raw["quarter"] == quarter) & (raw["department"] == "A51"), "enps_code"]
         codes = codes.dropna()
+        waves = raw.loc[raw["quarter"] == quarter, "period"].nunique()
+        n_eff = len(codes) / waves
         p, d = (codes == 100).mean(), (codes == -100).mean()
-        return 100 * (p - d), 100 * np.sqrt((p + d - (p - d) ** 2) / len(codes))
+        pa, da = (p * n_eff + 0.75) / (n_eff + 3), (d * n_eff + 0.75) / (n_eff + 3)
+        return 100 * (p - d), 100 * np.sqrt((pa + da - (pa - da) ** 2) / (n_eff + 3))
 
     now, se_now = score_and_se("2025-Q3")
     then, se_then = score_and_se("2025-Q2")

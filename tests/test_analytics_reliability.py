@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+from scipy import stats
 
 from bgm_dashboard.analytics.reliability import alpha_summary, alpha_table
 from bgm_dashboard.auth.viewer import SYSTEM
@@ -44,6 +45,14 @@ def test_alpha_matches_numpy_covariance_alpha(reference_ctx: Context) -> None:
             assert row.alpha_n == len(part.dropna())
             assert row.alpha == pytest.approx(cronbach_from_items(part), abs=1e-9)
             assert row.low == (row.alpha < 0.70)
+            # Feldt's interval, written out independently: F quantiles with n − 1 and
+            # (n − 1)(k − 1) degrees of freedom
+            k_items, n = part.shape[1], len(part.dropna())
+            f_hi = stats.f.isf(0.025, n - 1, (n - 1) * (k_items - 1))
+            f_lo = stats.f.isf(0.975, n - 1, (n - 1) * (k_items - 1))
+            assert row.alpha_low == pytest.approx(1 - (1 - row.alpha) * f_hi, abs=1e-9)
+            assert row.alpha_high == pytest.approx(1 - (1 - row.alpha) * f_lo, abs=1e-9)
+            assert row.unstable == (n < 30)
             checked += 1
     assert checked >= 10
     summary = alpha_summary(quarterly, bank, sorted(quarterly["period"].unique())[-1])

@@ -75,3 +75,26 @@ def test_every_module_says_its_job() -> None:
     for path in [*modules(), *(ROOT / "pages").glob("*.py"), ROOT / "app.py"]:
         tree = ast.parse(path.read_text(encoding="utf-8"))
         assert ast.get_docstring(tree), f"{path.relative_to(ROOT)} has no module docstring"
+
+
+def test_each_interval_formula_lives_in_one_place() -> None:
+    """The eNPS standard error (shares p and d: p + d − (p − d)²) and the t/Feldt intervals
+    are written once, in indicators/stats.py; every other module calls those functions."""
+    import re
+
+    formulas = {
+        "eNPS variance": re.compile(r"\+\s*\w+\s*-\s*\(\s*\w+\s*-\s*\w+\s*\)\s*\*\*\s*2"),
+        "eNPS share product": re.compile(r"share_a\W+.*\*\*\s*2|\(\s*100(\.0)?\s*\*\s*\(\s*p\s*-"),
+        "Feldt interval": re.compile(r"stats\.f\.(ppf|isf)\("),
+    }
+    home = PACKAGE / "indicators" / "stats.py"
+    offenders = []
+    for path in [*modules(), *(ROOT / "pages").glob("*.py")]:
+        if path == home:
+            continue
+        text = path.read_text(encoding="utf-8")
+        offenders += [f"{path.relative_to(ROOT)}: {name}" for name, rx in formulas.items()
+                      if rx.search(text)]  # fmt: skip
+    assert offenders == []
+    assert all(rx.search(home.read_text(encoding="utf-8")) for rx in
+               (formulas["eNPS variance"], formulas["Feldt interval"]))  # fmt: skip

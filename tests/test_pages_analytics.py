@@ -65,6 +65,11 @@ def test_crises_page_shows_curve_figures_and_the_declining_jugendamt(app: AppTes
     assert "Jugendamt" in set(decline["Bereich"])
     assert "Feuerwehr" not in set(decline["Bereich"])
     assert any("," in v for v in decline["Veränderung im Fenster"])  # decimal comma
+    # plain words first: one sentence per decline, before the method details
+    warnings = [w.value for w in at.warning]
+    assert any(w.startswith("Jugendamt: Wohlbefinden (WHO-5) sinkt seit ") for w in warnings)
+    assert not any("Feuerwehr" in w for w in warnings)
+    assert any("höchstens in 1 von 10 Quartalen" in c.value for c in at.caption)
     assert len(at.text_input) == 1  # HR gets the form to record an event
 
 

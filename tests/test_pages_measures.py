@@ -161,17 +161,22 @@ def test_plan_is_created_started_evaluated_and_published(
     fruit = plans_in(writable)["Obstkorb und Bewegungspause"]
     assert fruit.evaluated_on is None
     at.selectbox(key="mp_plan").set_value(fruit.id).run()
-    assert "kein messbarer Effekt" in texts(at)
+    assert "kein Effekt in der angestrebten Größe" in texts(at) or "unklar" in texts(at)
     at.button(key=f"mp_record_{fruit.id}").click().run()
     assert plans_in(writable)["Obstkorb und Bewegungspause"].evaluated_on == date.today()
     assert at.button(key=f"mp_publish_{fruit.id}").disabled  # no effect: no good example
 
-    # the after-action review worked: publish it and export the one-pager
+    # the after-action review ran in the whole administration: no comparison, never "wirksam"
     review = plans_in(writable)["Auswertung nach dem Cyberangriff"]
     at.selectbox(key="mp_plan").set_value(review.id).run()
+    assert "Vorher-nachher ohne Vergleichsgruppe" in texts(at)
+    assert at.button(key=f"mp_publish_{review.id}").disabled
+
+    # the Platzwechsel worked against comparison units: it stays a good example
+    swap = plans_in(writable)["Platzwechsel Sozialamt ↔ Gesundheitsamt"]
+    at.selectbox(key="mp_plan").set_value(swap.id).run()
     assert "wirksam" in texts(at)
-    at.button(key=f"mp_publish_{review.id}").click().run()
-    assert plans_in(writable)["Auswertung nach dem Cyberangriff"].good_example
+    assert plans_in(writable)["Platzwechsel Sozialamt ↔ Gesundheitsamt"].good_example
     downloads = at.get("download_button")
     assert len(downloads) == 2
 

@@ -122,6 +122,9 @@ def test_no_count_leaks_through_a_suppressed_cell(reference_ctx: Context) -> Non
         "alpha",
         "alpha_n",
         "headcount",
+        "se",
+        "alpha_low",
+        "alpha_high",
     ]
     assert hidden[numbers].isna().all().all()
     raw = pd.read_csv(Path(__file__).parent / "data" / "reference" / "responses.csv")

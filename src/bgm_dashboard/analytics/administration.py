@@ -57,12 +57,11 @@ def administration_view(
         str(r["indicator"]): r
         for r in changes(root_q, bank, "previous", period=period).to_dict("records")
     }
-    root_m = units_only(monthly) if len(monthly) else monthly
-    if len(root_m):
-        root_m = root_m[root_m["code"] == code]
+    # the trend as in the decline list: tested together with every series shown
+    table = trends(units_only(monthly) if len(monthly) else monthly, units_only(quarterly), bank)
     trend = {
         str(r["indicator"]): str(r["status"])
-        for r in trends(root_m, root_q, bank).to_dict("records")
+        for r in table[table["code"] == code].to_dict("records")
     }
     cells = {str(r["indicator"]): r for r in latest.to_dict("records")}
     out = []

@@ -5,9 +5,10 @@ Rules (documented on the pages):
 * Compared are two released, shown cells of the same unit and indicator: the period before
   (``previous``: the quarter or month before) or the same period a year earlier (``year``).
 * Means (WHO-5, BRS, dimensions, ORI): difference of two independent means with the Welch
-  95 % interval from n, mean and SD (standard error SD/√n, df = n − 1).
-* eNPS: normal 95 % interval of the difference, each score's standard error
-  100·√((p + d − (p − d)²)/n) from the shares of promoters p and detractors d.
+  95 % interval from the released standard errors (SD/√n_eff, df = n_eff − 1; a quarter's
+  n_eff is its n over its monthly waves, see ``indicators.stats``).
+* eNPS: normal 95 % interval of the difference, each score's standard error from the
+  adjusted shares of promoters and detractors (``indicators.stats.nps_standard_error``).
 * A change is *meaningful* only when its interval excludes zero AND its size reaches the
   scale's ``meaningful_change`` from the item bank (WHO-5: 10 points; BRS: 0.5; eNPS and the
   dimensions: 10 points; ORI: 5 points). Otherwise it is reported as "no clear change".
@@ -75,13 +76,23 @@ def changes(
     if frame.empty:
         return pd.DataFrame(columns=COLUMNS)
     frame = frame.drop_duplicates(["code", "indicator", "period"], keep="last")
-    frame = frame.assign(se=standard_error(frame, bank))
+    se = standard_error(frame, bank)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        # a mean's effective n follows from its SD and its released standard error
+        n_eff = (frame["sd"].to_numpy(dtype=float) / se) ** 2
+    frame = frame.assign(se=se, n_eff=n_eff)
     frame = frame.assign(
         base_period=[shift_period(p, -lag_of(p, comparison)) for p in frame["period"]]
     )
-    keep = ["code", "indicator", "period", "mean", "n", "se"]
+    keep = ["code", "indicator", "period", "mean", "n", "se", "n_eff"]
     base = frame[keep].rename(
-        columns={"period": "base_period", "mean": "base_value", "n": "base_n", "se": "base_se"}
+        columns={
+            "period": "base_period",
+            "mean": "base_value",
+            "n": "base_n",
+            "se": "base_se",
+            "n_eff": "base_n_eff",
+        }
     )
     merged = frame.merge(base, on=["code", "indicator", "base_period"], how="inner")
     if period is not None:
@@ -89,8 +100,8 @@ def changes(
     if merged.empty:
         return pd.DataFrame(columns=COLUMNS)
     nps = merged["indicator"].isin(nps_codes(bank)).to_numpy()
-    df_b = np.where(nps, np.inf, merged["n"].to_numpy(dtype=float) - 1)
-    df_a = np.where(nps, np.inf, merged["base_n"].to_numpy(dtype=float) - 1)
+    df_b = np.where(nps, np.inf, merged["n_eff"].to_numpy(dtype=float) - 1)
+    df_a = np.where(nps, np.inf, merged["base_n_eff"].to_numpy(dtype=float) - 1)
     diff, low, high = difference_intervals(
         merged["base_value"].to_numpy(dtype=float),
         merged["base_se"].to_numpy(dtype=float),

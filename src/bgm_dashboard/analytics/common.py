@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 
 from bgm_dashboard.indicators.moments import RESPONSES
+from bgm_dashboard.indicators.stats import effective_n, nps_standard_error
 from bgm_dashboard.instrument.bank import ItemBank
 from bgm_dashboard.periods import is_month, period_index
 
@@ -83,14 +84,19 @@ def nps_codes(bank: ItemBank) -> frozenset[str]:
 
 
 def standard_error(frame: pd.DataFrame, bank: ItemBank) -> np.ndarray:
-    """Standard error of each released figure: sd/√n for means; for the eNPS the normal
-    standard error 100·√((p + d − (p − d)²)/n) from the shares of promoters and detractors."""
+    """Standard error of each released figure: the ``se`` released with it (design effect
+    of a quarter included). Rows released before it was stored get it from the same
+    functions of ``indicators.stats`` (no design effect: they cannot know their waves)."""
     n = frame["n"].to_numpy(dtype=float)
     sd = frame["sd"].to_numpy(dtype=float)
-    p = frame["share_a"].to_numpy(dtype=float)
-    d = frame["share_b"].to_numpy(dtype=float)
     with np.errstate(divide="ignore", invalid="ignore"):
-        se_mean = sd / np.sqrt(n)
-        se_nps = 100.0 * np.sqrt(np.clip(p + d - (p - d) ** 2, 0.0, None) / n)
+        se_mean = sd / np.sqrt(effective_n(n))
+    nan = np.full(len(frame), np.nan)
+    shares = [frame[c].to_numpy(dtype=float) if c in frame else nan for c in ("share_a", "share_b")]
+    se_nps = nps_standard_error(n, shares[0], shares[1])
     is_nps = frame["indicator"].isin(nps_codes(bank)).to_numpy()
-    return np.asarray(np.where(is_nps, se_nps, se_mean), dtype=float)
+    computed = np.where(is_nps, se_nps, se_mean)
+    if "se" not in frame:
+        return np.asarray(computed, dtype=float)
+    released = frame["se"].to_numpy(dtype=float)
+    return np.asarray(np.where(np.isfinite(released), released, computed), dtype=float)

@@ -7,9 +7,10 @@ minimum group size is ever shown):
 * Quarter: rate per wave = responses in the quarter ÷ (waves in the quarter × headcount)
   × 100; the waves of a quarter are the months with a released ``responses`` row.
 * Trend: the monthly rates of the last 12 months (quarterly where a unit has too few shown
-  months), tested like chronic decline (Mann–Kendall and Theil–Sen, see
-  :mod:`analytics.decline`); a fall is "decline" when it is significant and reaches
-  10 percentage points over the window.
+  months), tested like chronic decline (GLS with a pooled noise model and
+  Benjamini–Hochberg over all units, see :mod:`analytics.decline`; a rate's own error is
+  the binomial one, √(r(100 − r)/headcount)); a fall is "decline" when it is significant
+  and reaches 10 percentage points over the window.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from bgm_dashboard.analytics.common import SHOWN, units_only
-from bgm_dashboard.analytics.decline import Trend, trend
+from bgm_dashboard.analytics.decline import Series, Trend, test_family
 from bgm_dashboard.indicators.moments import RESPONSES
 from bgm_dashboard.periods import months_of_quarter, period_index
 
@@ -87,37 +88,45 @@ def quarter_rates(quarterly: pd.DataFrame, monthly: pd.DataFrame | None = None) 
     return out.sort_values(["period", "order"]).reset_index(drop=True)
 
 
-def rate_trend(rates: pd.DataFrame, code: str) -> Trend | None:
-    """The trend of one unit's response rate (monthly or quarterly rows of ``rates``)."""
+def rate_series(rates: pd.DataFrame, code: str) -> Series | None:
+    """One unit's response-rate series (monthly or quarterly rows of ``rates``)."""
     frame = rates[(rates["code"] == code) & (rates["status"] == SHOWN)].sort_values("period")
     if frame.empty:
         return None
-    periods = frame["period"].tolist()
-    t = np.array([period_index(p) for p in periods])
-    end = max(period_index(p) for p in rates["period"])
-    return trend(
-        t,
-        frame["rate"].to_numpy(dtype=float),
-        periods,
-        code=code,
-        indicator=RESPONSES,
-        sign=1.0,
-        threshold=MEANINGFUL_POINTS,
-        end=end,
+    rate = frame["rate"].to_numpy(dtype=float)
+    heads = frame["headcount"].to_numpy(dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        se = np.sqrt(np.clip(rate * (100 - rate), 1.0, None) / heads)
+    return Series(
+        code,
+        RESPONSES,
+        frame["period"].tolist(),
+        rate,
+        se,
+        max(period_index(p) for p in rates["period"]),
+        1.0,
+        MEANINGFUL_POINTS,
     )
 
 
 def rate_trends(waves: pd.DataFrame, quarters: pd.DataFrame) -> pd.DataFrame:
-    """The response-rate trend of every unit: monthly, else quarterly."""
-    rows = []
+    """The response-rate trend of every unit: monthly, else quarterly; all units tested
+    together."""
     units = waves.drop_duplicates("code")[["code", "name", "order"]]
     quarter_units = quarters.drop_duplicates("code")[["code", "name", "order"]]
     units = pd.concat([units, quarter_units]).drop_duplicates("code").sort_values("order")
+    chosen: list[Series] = []
+    names: list[str] = []
     for code, name in zip(units["code"], units["name"], strict=True):
-        result = rate_trend(waves, code)
-        if result is None or result.status == "too_few":
-            result = rate_trend(quarters, code) or result
-        if result is not None:
-            rows.append({**result.as_dict(), "name": name})
+        series = rate_series(waves, code)
+        if series is None or not series.enough():
+            series = rate_series(quarters, code) or series
+        if series is not None:
+            chosen.append(series)
+            names.append(name)
+    rows = [
+        {**result.as_dict(), "name": name}
+        for result, name in zip(test_family(chosen), names, strict=True)
+    ]
     columns = [*Trend.__dataclass_fields__, "name"]
     return pd.DataFrame(rows, columns=columns)

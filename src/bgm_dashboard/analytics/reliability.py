@@ -1,4 +1,5 @@
-"""Cronbach's α per unit and indicator of a period, as released, flagged below .70.
+"""Cronbach's α per unit and indicator of a period, as released, with its Feldt interval;
+flagged below .70 and as unstable below ``ALPHA_STABLE_N`` complete answers.
 
 α is computed at publication from the item covariance of the complete cases (see
 ``indicators.stats.cronbach_alpha``) and released only where the complete-case n reaches the
@@ -9,10 +10,24 @@ from __future__ import annotations
 import pandas as pd
 
 from bgm_dashboard.analytics.common import SHOWN, units_only
+from bgm_dashboard.indicators.stats import alpha_unstable
 from bgm_dashboard.instrument.bank import ItemBank
 
 ALPHA_MIN = 0.70
-COLUMNS = ["code", "name", "depth", "order", "indicator", "period", "alpha", "alpha_n", "low"]
+COLUMNS = [
+    "code",
+    "name",
+    "depth",
+    "order",
+    "indicator",
+    "period",
+    "alpha",
+    "alpha_n",
+    "low",
+    "alpha_low",
+    "alpha_high",
+    "unstable",
+]
 
 
 def alpha_table(
@@ -31,7 +46,12 @@ def alpha_table(
         frame = frame[frame["code"].isin(codes)]
     order = {c: i for i, c in enumerate(bank.indicator_codes)}
     frame = frame.assign(_i=frame["indicator"].map(order)).sort_values(["order", "_i"])
-    out = frame.assign(low=frame["alpha"] < ALPHA_MIN)
+    out = frame.assign(
+        low=frame["alpha"] < ALPHA_MIN,
+        alpha_low=frame["alpha_low"] if "alpha_low" in frame else float("nan"),
+        alpha_high=frame["alpha_high"] if "alpha_high" in frame else float("nan"),
+        unstable=alpha_unstable(frame["alpha_n"].to_numpy(dtype=float)),
+    )
     return out[COLUMNS].reset_index(drop=True)
 
 

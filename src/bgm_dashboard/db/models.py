@@ -208,6 +208,9 @@ class PublishedFigure(Base):
     alpha: Mapped[float | None] = mapped_column(Float)
     alpha_n: Mapped[int | None] = mapped_column(Integer)
     headcount: Mapped[int | None] = mapped_column(Integer)
+    se: Mapped[float | None] = mapped_column(Float)
+    alpha_low: Mapped[float | None] = mapped_column(Float)
+    alpha_high: Mapped[float | None] = mapped_column(Float)
 
 
 class PublishedComment(Base):

@@ -2,34 +2,46 @@
 
 Periods (the rule, also shown on the page):
 
-* "before" = the last published quarter that ends before the plan starts;
-* "after" = the first published quarter that starts after the plan ends (its actual end, or its
-  planned end while it runs): the first quarter wholly after the measure. Until that quarter is
-  published the verdict is "zu wenig Daten".
+* "before" = up to ``QUARTERS`` (2) published quarters that end before the plan starts, the
+  latest ones; "after" = up to 2 published quarters that start after the plan ends (its
+  actual end, or its planned end while it runs), the earliest ones. Several quarters keep one
+  disturbed quarter from deciding. Until the first "after" quarter is published the verdict
+  is "zu wenig Daten".
 
 Groups:
 
 * plan units: the plan's units (a unit inside another plan unit is already covered by it). A
-  unit counts when its cell is shown in both quarters; a suppressed or missing cell leaves the
-  unit out (the evaluation names it). Nothing is ever reconstructed.
+  unit counts when its cell is shown in every chosen quarter; a suppressed or missing cell
+  leaves the unit out (the evaluation names it). Nothing is ever reconstructed.
 * comparison units: the units at the same level(s) of the org chart that are not plan units,
   neither contain nor lie inside a plan unit, and in which (or above or below which) no other
-  measure aimed at the same indicator ran between the start of the "before" and the end of the
-  "after" quarter; again only units shown in both quarters.
+  measure aimed at the same indicator ran between the start of the first "before" and the
+  end of the last "after" quarter; again only units shown in every chosen quarter.
 
-Pooling: the pooled n, mean and SD of shown cells equal those of all their responses together
-(n = Σnᵢ, mean = Σnᵢ·meanᵢ / n, SS = Σ(nᵢ−1)·sdᵢ² + nᵢ·(meanᵢ − mean)²). eNPS cells carry no SD;
-it follows from their promoter and detractor shares. A pooled figure of shown cells reveals
-nothing that the cells do not.
+Estimate (inference at the level of units, the clusters of the answers): each unit's change
+dᵤ = mean of its "after" cells − mean of its "before" cells, with its sampling variance sᵤ²
+from the released standard errors (design effect included). The effect is the coefficient
+of "plan unit" in the weighted regression dᵤ = a + δ·planᵤ + eᵤ, Var(eᵤ) = τ² + sᵤ², where τ²
+is the units' own variation beyond sampling error (DerSimonian–Laird moment estimate); its
+95 % interval uses the Knapp–Hartung variance (never below the model's) and t with
+(units − 2) degrees of freedom (statsmodels WLS). Respondents are never treated as
+independent across units.
 
-Estimates: change = after − before of the plan units with the Welch 95 % interval (two
-independent groups); difference in differences (DiD) = change of the plan units − change of
-the comparison units, with the Welch–Satterthwaite interval of four independent groups.
+Verdicts (the bar is the larger of the plan's target and the indicator's meaningful change:
+a modest target never lowers it):
 
-Verdict: "wirksam" when the interval of the DiD (without any comparison unit: of the change)
-lies wholly on the better side of 0 and the estimate reaches the smaller of the plan's target
-and the indicator's meaningful change; "zu wenig Daten" when a quarter is not published (yet)
-or no plan unit is shown in both; otherwise "kein messbarer Effekt"."""
+* "wirksam": with comparison units only; the interval lies wholly on the better side of 0
+  and the estimate reaches the bar.
+* "kein Effekt in der angestrebten Größe": the interval's better end stays below the bar.
+* "unklar": anything else, and every measure without comparison units ("Vorher-nachher ohne
+  Vergleichsgruppe": a change of the plan units alone can have any cause).
+* "zu wenig Daten": a quarter is not published (yet), no plan unit is shown throughout, or
+  too few units for an interval.
+
+Pooling for display: the pooled n, mean and SD of shown cells equal those of all their
+responses together (n = Σnᵢ, mean = Σnᵢ·meanᵢ / n, SS = Σ(nᵢ−1)·sdᵢ² + nᵢ·(meanᵢ − mean)²).
+eNPS cells carry no SD; it follows from their promoter and detractor shares. A pooled figure
+of shown cells reveals nothing that the cells do not."""
 
 from __future__ import annotations
 
@@ -40,17 +52,20 @@ from datetime import date
 
 import numpy as np
 import pandas as pd
+import statsmodels.api as sm
 from scipy import stats
 
-from bgm_dashboard.indicators.stats import CONFIDENCE
+from bgm_dashboard.indicators.stats import CONFIDENCE, nps_standard_error
 from bgm_dashboard.instrument.bank import ItemBank
 from bgm_dashboard.interventions.plans import PlanView
 from bgm_dashboard.periods import period_start, quarter_end
 
 EFFECTIVE = "effective"
-NO_EFFECT = "no_effect"
+NO_EFFECT = "no_effect"  # no effect of the targeted size
+UNCLEAR = "unclear"
 TOO_LITTLE = "too_little_data"
-VERDICTS = (EFFECTIVE, NO_EFFECT, TOO_LITTLE)
+VERDICTS = (EFFECTIVE, NO_EFFECT, UNCLEAR, TOO_LITTLE)
+QUARTERS = 2
 
 # reasons
 NO_BEFORE = "no_before"
@@ -60,6 +75,8 @@ NO_SPREAD = "no_spread"
 REACHED = "reached"
 INCLUDES_ZERO = "includes_zero"
 BELOW_THRESHOLD = "below_threshold"
+NO_COMPARISON = "no_comparison"
+NO_COMPARISON_BELOW = "no_comparison_below"
 
 SHOWN = "shown"
 SUPPRESSED = "suppressed"
@@ -68,18 +85,25 @@ MISSING = "missing"
 
 @dataclass(frozen=True)
 class Pooled:
-    """n, mean and SD of the responses behind a set of shown cells."""
+    """n, mean and SD of the responses behind a set of shown cells, and the standard error
+    of that mean from the cells' released standard errors (design effect included)."""
 
     n: int
     mean: float
     sd: float
+    standard_error: float = math.nan
 
     @property
     def se(self) -> float:
+        if math.isfinite(self.standard_error):
+            return self.standard_error
         return self.sd / math.sqrt(self.n) if self.n > 0 else math.nan
 
     @property
     def df(self) -> float:
+        """Degrees of freedom from the effective n (sd / se)²."""
+        if self.se > 0 and math.isfinite(self.sd):
+            return max((self.sd / self.se) ** 2 - 1, 1.0)
         return float(self.n - 1)
 
 
@@ -101,12 +125,22 @@ class LeftOut:
 
 
 @dataclass(frozen=True)
+class UnitChange:
+    """One unit's change (mean after − mean before) and its sampling standard error."""
+
+    code: str
+    change: float
+    se: float
+
+
+@dataclass(frozen=True)
 class Group:
     units: tuple[str, ...]
     left_out: tuple[LeftOut, ...]
     before: Pooled | None
     after: Pooled | None
     change: Estimate | None
+    unit_changes: tuple[UnitChange, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -122,10 +156,13 @@ class Evaluation:
     did: Estimate | None
     verdict: str
     reason: str
+    before_periods: tuple[str, ...] = ()
+    after_periods: tuple[str, ...] = ()
 
     @property
     def effect(self) -> Estimate | None:
-        """The estimate the verdict rests on: the DiD, or the change without comparison."""
+        """The estimate the verdict rests on: the unit-level effect, or the change without
+        comparison."""
         if self.did is not None:
             return self.did
         return self.treated.change if self.treated is not None else None
@@ -137,12 +174,12 @@ class Evaluation:
     def cells_used(self) -> set[tuple[str, str]]:
         """(unit code, quarter) of every released cell this evaluation rests on."""
         out: set[tuple[str, str]] = set()
+        periods = self.before_periods + self.after_periods
         for group in (self.treated, self.comparison):
-            if group is None or self.before_period is None or self.after_period is None:
+            if group is None:
                 continue
             for code in group.units:
-                out.add((code, self.before_period))
-                out.add((code, self.after_period))
+                out.update((code, p) for p in periods)
         return out
 
 
@@ -155,23 +192,40 @@ def cell_variance(row: pd.Series, kind: str) -> float:
     if n < 2:
         return 0.0
     if kind == "nps":
-        p, d = float(row["share_a"]), float(row["share_b"])
-        population = 100.0**2 * (p + d) - (100.0 * (p - d)) ** 2
-        return max(population, 0.0) * n / (n - 1)
+        se = nps_standard_error(
+            np.array([n]), np.array([float(row["share_a"])]), np.array([float(row["share_b"])])
+        )
+        return float(se[0]) ** 2 * n
     sd = float(row["sd"])
     return sd * sd if math.isfinite(sd) else 0.0
 
 
+def _cell_se(row: pd.Series, kind: str) -> float:
+    """The released standard error of a cell (older releases: from its variance and n)."""
+    se = float(row["se"]) if "se" in row and row["se"] is not None else math.nan
+    if math.isfinite(se):
+        return se
+    n = float(row["n"])
+    return math.sqrt(cell_variance(row, kind) / n) if n > 0 else math.nan
+
+
 def pool(cells: pd.DataFrame, kind: str) -> Pooled:
-    """Pool shown cells of disjoint units into the statistics of all their responses."""
+    """Pool shown cells (of disjoint units; a unit may contribute several quarters) into the
+    statistics of all their responses. The standard error treats units as independent and a
+    unit's quarters as possibly the same people (their errors added, not squared)."""
     n = cells["n"].to_numpy(dtype=np.float64)
     means = cells["mean"].to_numpy(dtype=np.float64)
-    var = np.array([cell_variance(row, kind) for _, row in cells.iterrows()], dtype=np.float64)
+    rows = [row for _, row in cells.iterrows()]
+    var = np.array([cell_variance(row, kind) for row in rows], dtype=np.float64)
+    se = np.array([_cell_se(row, kind) for row in rows], dtype=np.float64)
     total = float(n.sum())
     mean = float((n * means).sum() / total)
     squares = float(((n - 1) * var + n * (means - mean) ** 2).sum())
     sd = math.sqrt(squares / (total - 1)) if total > 1 else math.nan
-    return Pooled(round(total), mean, sd)
+    units = cells["department_id"].to_numpy() if "department_id" in cells else np.arange(len(n))
+    per_unit = pd.DataFrame({"u": units, "w": n * se}).groupby("u")["w"].sum().to_numpy()
+    standard_error = float(np.sqrt(np.sum(per_unit**2)) / total) if total > 0 else math.nan
+    return Pooled(round(total), mean, sd, standard_error)
 
 
 def welch(value: float, parts: Sequence[Pooled]) -> Estimate:
@@ -182,6 +236,37 @@ def welch(value: float, parts: Sequence[Pooled]) -> Estimate:
     df = var**2 / sum(p.se**4 / p.df for p in parts)
     half = float(stats.t.ppf(0.5 + CONFIDENCE / 2, df)) * math.sqrt(var)
     return Estimate(value, value - half, value + half, df)
+
+
+def unit_level_effect(
+    treated: Sequence[UnitChange], comparison: Sequence[UnitChange]
+) -> Estimate | None:
+    """Difference of the plan units' and the comparison units' changes, with units as the
+    observations: weighted regression d = a + δ·plan with Var = τ² + s², τ² by
+    DerSimonian–Laird, Knapp–Hartung variance (never below the model's), t(units − 2).
+    None when there are fewer than three units or no sampling errors."""
+    units = [*treated, *comparison]
+    if len(units) < 3 or not treated or not comparison:
+        return None
+    d = np.array([u.change for u in units])
+    s2 = np.array([u.se**2 for u in units])
+    if not np.all(np.isfinite(s2)) or np.any(s2 <= 0):
+        return None
+    plan = np.r_[np.ones(len(treated)), np.zeros(len(comparison))]
+    x = np.column_stack([np.ones(len(units)), plan])
+    w = 1 / s2
+    fixed = sm.WLS(d, x, weights=w).fit()
+    q = float(np.sum(w * fixed.resid**2))
+    df = len(units) - 2
+    c = float(np.sum(w) - sum(np.sum(w[plan == g] ** 2) / np.sum(w[plan == g]) for g in (0.0, 1.0)))
+    tau2 = max(0.0, (q - df) / c) if c > 0 else 0.0
+    fit = sm.WLS(d, x, weights=1 / (s2 + tau2)).fit()
+    scale = max(1.0, float(fit.scale))
+    fit = sm.WLS(d, x, weights=1 / (s2 + tau2)).fit(
+        cov_type="fixed scale", cov_kwds={"scale": scale}, use_t=True
+    )
+    low, high = fit.conf_int(alpha=1 - CONFIDENCE)[1]
+    return Estimate(float(fit.params[1]), float(low), float(high), float(df))
 
 
 # ----------------------------------------------------------------------------- org chart
@@ -242,6 +327,17 @@ def choose_periods(
     return (before[-1] if before else None, after[0] if after else None)
 
 
+def choose_quarters(
+    published: Iterable[str], start: date, end: date, count: int = QUARTERS
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Up to ``count`` "before" quarters (the latest ending before ``start``) and "after"
+    quarters (the earliest starting after ``end``), oldest first."""
+    quarters = sorted(set(published))
+    before = [q for q in quarters if quarter_end(q) < start]
+    after = [q for q in quarters if period_start(q) > end]
+    return tuple(before[-count:]), tuple(after[:count])
+
+
 def _ran_during(plan: PlanView, first: date, last: date) -> bool:
     if plan.status == "planned":
         return False
@@ -252,14 +348,19 @@ def _ran_during(plan: PlanView, first: date, last: date) -> bool:
 
 
 def _group(
-    cells: pd.DataFrame, units: Sequence[int], chart: _Chart, before: str, after: str, kind: str
+    cells: pd.DataFrame,
+    units: Sequence[int],
+    chart: _Chart,
+    before: Sequence[str],
+    after: Sequence[str],
+    kind: str,
 ) -> Group:
     used: list[int] = []
     left: list[LeftOut] = []
     index = cells.set_index(["department_id", "period"])
     for unit in units:
         statuses = {}
-        for period in (before, after):
+        for period in (*before, *after):
             key = (unit, period)
             statuses[period] = str(index.loc[key, "status"]) if key in index.index else MISSING
         if all(s == SHOWN for s in statuses.values()):
@@ -270,10 +371,25 @@ def _group(
                     left.append(LeftOut(chart.code.get(unit, str(unit)), period, status))
     if not used:
         return Group((), tuple(left), None, None, None)
-    pre = pool(cells[(cells["period"] == before) & cells["department_id"].isin(used)], kind)
-    post = pool(cells[(cells["period"] == after) & cells["department_id"].isin(used)], kind)
+    mine = cells[cells["department_id"].isin(used)]
+    pre = pool(mine[mine["period"].isin(before)], kind)
+    post = pool(mine[mine["period"].isin(after)], kind)
     change = welch(post.mean - pre.mean, [pre, post])
-    return Group(tuple(chart.code[u] for u in used), tuple(left), pre, post, change)
+    changes = []
+    for unit in used:
+        own = mine[mine["department_id"] == unit]
+        parts = []
+        for periods in (before, after):
+            rows = own[own["period"].isin(periods)]
+            se = np.array([_cell_se(row, kind) for _, row in rows.iterrows()])
+            # a unit's quarters: same people, so their errors are added (upper bound)
+            parts.append((float(rows["mean"].mean()), float(se.sum() / len(se))))
+        changes.append(
+            UnitChange(
+                chart.code[unit], parts[1][0] - parts[0][0], math.hypot(parts[0][1], parts[1][1])
+            )
+        )
+    return Group(tuple(chart.code[u] for u in used), tuple(left), pre, post, change, tuple(changes))
 
 
 def evaluate(
@@ -285,16 +401,15 @@ def evaluate(
     """Evaluate ``plan`` on released quarterly ``figures`` (the gate's frame for the viewer);
     ``plans`` are all plans (those aimed at the same indicator shape the comparison group)."""
     scale = bank.scale(plan.target_indicator)
-    threshold = min(float(plan.target_change), float(scale.meaningful_change))
+    threshold = max(abs(float(plan.target_change)), float(scale.meaningful_change))
     frame = figures[(figures["indicator"] == plan.target_indicator) & (figures["kind"] == "unit")]
     if "granularity" in frame:
         frame = frame[frame["granularity"] == "quarter"]
+    before_q, after_q = choose_quarters(frame["period"].unique(), plan.starts_on, _end(plan))
 
     def result(
         verdict: str,
         reason: str,
-        before: str | None = None,
-        after: str | None = None,
         treated: Group | None = None,
         comparison: Group | None = None,
         did: Estimate | None = None,
@@ -304,28 +419,29 @@ def evaluate(
             plan.target_indicator,
             float(plan.target_change),
             threshold,
-            before,
-            after,
+            before_q[-1] if before_q else None,
+            after_q[0] if after_q else None,
             treated,
             comparison,
             did,
             verdict,
             reason,
+            before_q,
+            after_q,
         )
 
-    before, after = choose_periods(frame["period"].unique(), plan.starts_on, _end(plan))
-    if before is None:
-        return result(TOO_LITTLE, NO_BEFORE, after=after)
-    if after is None:
-        return result(TOO_LITTLE, AFTER_PENDING, before=before)
+    if not before_q:
+        return result(TOO_LITTLE, NO_BEFORE)
+    if not after_q:
+        return result(TOO_LITTLE, AFTER_PENDING)
     chart = _chart(frame)
-    cells = frame[frame["period"].isin([before, after])]
+    cells = frame[frame["period"].isin([*before_q, *after_q])]
     members = [u for u in dict.fromkeys(plan.unit_ids)]
     treated_units = [u for u in members if not (chart.ancestors(u) & set(members))]
-    treated = _group(cells, treated_units, chart, before, after, scale.kind)
+    treated = _group(cells, treated_units, chart, before_q, after_q, scale.kind)
     if treated.change is None:
-        return result(TOO_LITTLE, TREATED_HIDDEN, before, after, treated)
-    first, last = period_start(before), quarter_end(after)
+        return result(TOO_LITTLE, TREATED_HIDDEN, treated)
+    first, last = period_start(before_q[0]), quarter_end(after_q[-1])
     busy = [
         p
         for p in plans
@@ -342,28 +458,35 @@ def evaluate(
         and not any(chart.related(u, v) for p in busy for v in p.unit_ids)
     ]
     candidates.sort(key=lambda u: _order(frame, u))
-    comparison = _group(cells, candidates, chart, before, after, scale.kind) if candidates else None
+    comparison = (
+        _group(cells, candidates, chart, before_q, after_q, scale.kind) if candidates else None
+    )
     if comparison is not None and comparison.change is None:
         comparison = comparison if comparison.left_out else None
+    sign = 1.0 if scale.direction == "higher_better" else -1.0
     did = None
     if comparison is not None and comparison.change is not None:
-        assert treated.before and treated.after and comparison.before and comparison.after
-        did = welch(
-            treated.change.value - comparison.change.value,
-            [treated.before, treated.after, comparison.before, comparison.after],
-        )
-    estimate = did or treated.change
-    if not math.isfinite(estimate.low):
-        return result(TOO_LITTLE, NO_SPREAD, before, after, treated, comparison, did)
-    sign = 1.0 if scale.direction == "higher_better" else -1.0
-    low = min(sign * estimate.low, sign * estimate.high)
-    if low <= 0:
-        verdict, reason = NO_EFFECT, INCLUDES_ZERO
-    elif sign * estimate.value < threshold:
+        did = unit_level_effect(treated.unit_changes, comparison.unit_changes)
+    if did is None:
+        # before/after of the plan units alone: never "wirksam"
+        change = treated.change
+        if not math.isfinite(change.low):
+            return result(TOO_LITTLE, NO_SPREAD, treated, comparison)
+        better_end = max(sign * change.low, sign * change.high)
+        if better_end < threshold:
+            return result(NO_EFFECT, NO_COMPARISON_BELOW, treated, comparison)
+        return result(UNCLEAR, NO_COMPARISON, treated, comparison)
+    if not math.isfinite(did.low):
+        return result(TOO_LITTLE, NO_SPREAD, treated, comparison, did)
+    low = min(sign * did.low, sign * did.high)
+    high = max(sign * did.low, sign * did.high)
+    if low > 0 and sign * did.value >= threshold:
+        verdict, reason = EFFECTIVE, REACHED
+    elif high < threshold:
         verdict, reason = NO_EFFECT, BELOW_THRESHOLD
     else:
-        verdict, reason = EFFECTIVE, REACHED
-    return result(verdict, reason, before, after, treated, comparison, did)
+        verdict, reason = UNCLEAR, INCLUDES_ZERO
+    return result(verdict, reason, treated, comparison, did)
 
 
 def _order(frame: pd.DataFrame, unit: int) -> int:
@@ -382,8 +505,8 @@ def same_basis(a: Evaluation, b: Evaluation) -> bool:
     viewer's own figures reproduce the full evaluation)."""
     return (
         a.verdict == b.verdict
-        and a.before_period == b.before_period
-        and a.after_period == b.after_period
+        and a.before_periods == b.before_periods
+        and a.after_periods == b.after_periods
         and a.cells_used() == b.cells_used()
         and a.has_comparison == b.has_comparison
     )

@@ -34,6 +34,9 @@ FIGURE_COLUMNS = [
     "alpha",
     "alpha_n",
     "headcount",
+    "se",
+    "alpha_low",
+    "alpha_high",
 ]
 UNIT_COLUMNS = [
     "publication_id",

@@ -26,7 +26,12 @@ from bgm_dashboard.indicators.moments import (
     load_indicator_moments,
     load_item_moments,
 )
-from bgm_dashboard.indicators.stats import cronbach_alpha, describe_continuous, describe_nps
+from bgm_dashboard.indicators.stats import (
+    alpha_interval,
+    cronbach_alpha,
+    describe_continuous,
+    describe_nps,
+)
 from bgm_dashboard.instrument.bank import ItemBank
 from bgm_dashboard.org.service import load_tree
 from bgm_dashboard.org.tree import OrgTree
@@ -59,7 +64,11 @@ SHOWN = "shown"
 SUPPRESSED = "suppressed"
 
 
-def _describe(code: str, bank: ItemBank, sums: np.ndarray) -> dict[str, np.ndarray]:
+def _describe(
+    code: str, bank: ItemBank, sums: np.ndarray, waves: float = 1.0
+) -> dict[str, np.ndarray]:
+    """Released figures of one indicator from its sums; ``waves`` is the design effect (the
+    number of monthly waves pooled into a quarter figure, see ``indicators.stats``)."""
     n, s1, s2, b1, b2 = (sums[..., i] for i in range(5))
     if code == RESPONSES:
         nan = np.full(n.shape, np.nan)
@@ -68,14 +77,15 @@ def _describe(code: str, bank: ItemBank, sums: np.ndarray) -> dict[str, np.ndarr
             "sd": nan,
             "ci_low": nan,
             "ci_high": nan,
+            "se": nan,
             "share_a": nan,
             "share_b": nan,
         }
     scale = bank.scale(code)
     if scale.kind == "nps":
-        described = describe_nps(n, b1, b2)
+        described = describe_nps(n, b1, b2, waves)
     else:
-        described = describe_continuous(n, s1, s2, scale.range)
+        described = describe_continuous(n, s1, s2, scale.range, waves)
     with np.errstate(divide="ignore", invalid="ignore"):
         has_bands = scale.kind in ("who5", "nps")
         share_a = (
@@ -93,6 +103,7 @@ def _describe(code: str, bank: ItemBank, sums: np.ndarray) -> dict[str, np.ndarr
         "sd": described.sd,
         "ci_low": described.ci_low,
         "ci_high": described.ci_high,
+        "se": described.se,
         "share_a": share_a,
         "share_b": share_b,
     }
@@ -195,7 +206,8 @@ def figure_rows(
             visible = shown & (n > 0)
             if kind == "rest":
                 visible = mask
-            figures = _describe(code, bank, values)
+            waves = 1.0 if granularity == "month" else float(max(int(block.asked[i].sum()), 1))
+            figures = _describe(code, bank, values, waves)
             frame = pd.DataFrame(
                 {
                     "granularity": granularity,
@@ -208,12 +220,13 @@ def figure_rows(
                     **{key: np.where(visible, arr, np.nan) for key, arr in figures.items()},
                     "alpha": np.nan,
                     "alpha_n": np.nan,
+                    "alpha_low": np.nan,
+                    "alpha_high": np.nan,
                     "headcount": np.where(visible, heads, np.nan),
                 }
             )
             if code == RESPONSES:
                 # response rate per wave: a quarter's responses over (waves x headcount)
-                waves = 1 if granularity == "month" else max(int(block.asked[i].sum()), 1)
                 seats = heads * waves
                 with np.errstate(divide="ignore", invalid="ignore"):
                     rate = np.where(seats > 0, 100.0 * n / np.where(seats > 0, seats, 1), np.nan)
@@ -223,6 +236,9 @@ def figure_rows(
                 ok = visible & alpha_ok & (an > 0)
                 frame["alpha"] = np.where(ok, a, np.nan)
                 frame["alpha_n"] = np.where(ok, an, np.nan)
+                low, high = alpha_interval(a, an, len(bank.scale(code).items))
+                frame["alpha_low"] = np.where(ok, low, np.nan)
+                frame["alpha_high"] = np.where(ok, high, np.nan)
             if kind == "rest":
                 frame = frame[mask]
             rows.append(frame)

@@ -23,8 +23,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy.linalg import null_space
-from scipy.optimize import Bounds, LinearConstraint, milp
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -50,6 +48,10 @@ def _lightest_support(basis: np.ndarray, sizes: np.ndarray) -> np.ndarray | None
     column space of ``basis``: a mixed-integer programme over v (0 <= v <= y, sum 1, v
     orthogonal to the complement of the space) and y (1 when a class is used). HiGHS's
     presolve is off: it crashed on such dense rows (SciPy 1.17)."""
+    # scipy loads only when a republication is checked (fast command line)
+    from scipy.linalg import null_space
+    from scipy.optimize import Bounds, LinearConstraint, milp
+
     rows = basis.shape[0]
     complement = null_space(basis.T).T  # v lies in the space iff complement @ v == 0
     constraints = [
@@ -75,6 +77,8 @@ def lightest_small_group(sets: np.ndarray, counts: np.ndarray, k: int) -> np.nda
     """The atoms (indices) of the group with the fewest responses, 1..k-1, of which the
     shown ``sets`` (rows of 0/1 over atoms) give a non-negative weighted total, empty atoms
     being known; None when there is no such group."""
+    from scipy.linalg import null_space  # when needed (fast command line)
+
     filled = np.nonzero(counts > 0)[0]
     if filled.size == 0 or sets.shape[0] == 0:
         return None

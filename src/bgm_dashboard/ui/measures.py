@@ -12,7 +12,7 @@ import streamlit as st
 from bgm_dashboard.formatting import number, percent
 from bgm_dashboard.instrument.bank import ItemBank
 from bgm_dashboard.interventions.continuity import by_unit
-from bgm_dashboard.interventions.effect import EFFECTIVE, NO_EFFECT, Evaluation
+from bgm_dashboard.interventions.effect import EFFECTIVE, NO_EFFECT, UNCLEAR, Evaluation
 from bgm_dashboard.interventions.report import (
     comparison_note,
     evaluation_rows,
@@ -34,7 +34,7 @@ def verdict_box(evaluation: Evaluation, bank: ItemBank) -> None:
     )
     if evaluation.verdict == EFFECTIVE:
         st.success(text)
-    elif evaluation.verdict == NO_EFFECT:
+    elif evaluation.verdict in (NO_EFFECT, UNCLEAR):
         st.info(text)
     else:
         st.warning(text)

@@ -10,6 +10,7 @@ import pandas as pd
 from bgm_dashboard.analytics.curves import LEVEL_PERIODS
 from bgm_dashboard.analytics.events import EventInfo
 from bgm_dashboard.formatting import number, period, signed
+from bgm_dashboard.indicators.stats import ALPHA_STABLE_N
 from bgm_dashboard.instrument.bank import ItemBank
 from bgm_dashboard.periods import shift_period
 from bgm_dashboard.ui.downloads import show_table
@@ -160,6 +161,7 @@ def trend_table(trends: pd.DataFrame, bank: ItemBank, names: Mapping[str, str]) 
             tr("an_col.points"): trends["points"].astype(int),
             tr("an_col.tau"): trends["tau"],
             tr("an_col.p"): trends["p_value"],
+            tr("an_col.q"): trends["q_value"],
             tr("an_col.slope"): trends["slope"],
             tr("an_col.slope_low"): trends["slope_low"],
             tr("an_col.slope_high"): trends["slope_high"],
@@ -174,6 +176,7 @@ def trend_table(trends: pd.DataFrame, bank: ItemBank, names: Mapping[str, str]) 
 TREND_DIGITS = {
     "an_col.tau": 2,
     "an_col.p": 3,
+    "an_col.q": 3,
     "an_col.slope": 2,
     "an_col.slope_low": 2,
     "an_col.slope_high": 2,
@@ -198,6 +201,7 @@ def decline_table(declines: pd.DataFrame, bank: ItemBank, names: Mapping[str, st
             tr("an_col.slope_high"): declines["slope_high"],
             tr("an_col.tau"): declines["tau"],
             tr("an_col.p"): declines["p_value"],
+            tr("an_col.q"): declines["q_value"],
         }
     )
 
@@ -209,9 +213,14 @@ def alpha_display(alphas: pd.DataFrame, bank: ItemBank, names: Mapping[str, str]
             tr("an_col.unit"): [names.get(c, c) for c in alphas["code"]],
             tr("an_col.indicator"): [title(c, bank) for c in alphas["indicator"]],
             tr("an_col.alpha"): alphas["alpha"],
+            tr("an_col.alpha_low"): alphas["alpha_low"],
+            tr("an_col.alpha_high"): alphas["alpha_high"],
             tr("an_col.alpha_n"): alphas["alpha_n"].astype(int),
             tr("an_col.alpha_flag"): [
-                tr("reliability.low") if low else tr("reliability.ok") for low in alphas["low"]
+                tr("reliability.unstable", n=ALPHA_STABLE_N)
+                if unstable
+                else (tr("reliability.low") if low else tr("reliability.ok"))
+                for low, unstable in zip(alphas["low"], alphas["unstable"], strict=True)
             ],
         }
     )

@@ -1,0 +1,1 @@
+"""Simulations that measure the false-alarm rate and the power of every verdict (bgm validate)."""
