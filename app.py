@@ -8,7 +8,7 @@ from bgm_dashboard.ui.auth import ensure_session, identity_sidebar, sync_session
 from bgm_dashboard.ui.context import app_context
 from bgm_dashboard.ui.dbguard import database_guard
 from bgm_dashboard.ui.demo import demo_notice
-from bgm_dashboard.ui.lang import language_switch, tr
+from bgm_dashboard.ui.lang import lang, language_switch, tr
 from bgm_dashboard.ui.layout import page_style
 from bgm_dashboard.ui.navigation import START_PATH, landing_page, menu, pages_for
 
@@ -17,7 +17,7 @@ from bgm_dashboard.ui.navigation import START_PATH, landing_page, menu, pages_fo
 st.set_page_config(page_title="BGM Resilienz-Dashboard", page_icon="🌱", layout="wide")
 with database_guard():
     app_context()
-page_style()
+page_style(lang())
 viewer = ensure_session()
 
 specs = pages_for(viewer)

@@ -182,3 +182,15 @@ def test_the_survey_marker_names_only_the_wave_and_hides_a_second_form(
     assert not [b for b in again.button if b.key == "submit"], "no second form"
     assert not again.radio
     assert responses(ctx) == 1
+
+
+def test_the_page_language_script_is_allowed_by_the_documented_csp() -> None:
+    """`<html lang>` follows the user's language (screen readers choose the voice by it)
+    through one constant script; the documented policy allows exactly that script."""
+    from bgm_dashboard.ui.layout import LANG_SCRIPT
+
+    digest = hashlib.sha256(LANG_SCRIPT.encode()).digest()
+    source = f"'sha256-{base64.b64encode(digest).decode()}'"
+    policy = (ROOT / "docs" / "security.md").read_text(encoding="utf-8")
+    lines = re.findall(r'Content-Security-Policy "([^"]+)"', policy)
+    assert len(lines) == 2 and all(source in line for line in lines)
