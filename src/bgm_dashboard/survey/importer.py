@@ -287,15 +287,17 @@ def import_responses_in_batches(
         plan = plan_import(session, bank, path, today=today)
     new_rows = np.flatnonzero(plan.meta["period"].isin(plan.new_periods).to_numpy())
     open_rows = np.flatnonzero(~plan.meta["period"].isin(plan.new_periods).to_numpy())
-    created: dict[str, int] = {}
+    created: dict[str, int] = {}  # only waves whose creation was committed are compensated
+    with write() as session:
+        making: dict[str, Wave] = {}
+        for period in plan.new_periods:
+            if _check_period(session, period) is not None:
+                raise ValidationError("import.period_changed", period=period)
+            making[period] = _new_wave(session, plan, period, IMPORTING)
+        session.flush()
+        ids = {period: wave.id for period, wave in making.items()}
+    created.update(ids)
     try:
-        with write() as session:
-            for period in plan.new_periods:
-                if _check_period(session, period) is not None:
-                    raise ValidationError("import.period_changed", period=period)
-                wave = _new_wave(session, plan, period, IMPORTING)
-                session.flush()
-                created[period] = wave.id
         _write_batches(write, bank, plan, new_rows, created, batch)
         with write() as session:
             wave_ids = _widen_indicators(session, bank, plan) | created
