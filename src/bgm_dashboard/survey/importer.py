@@ -39,7 +39,7 @@ BATCH = 20_000
 """Most rows per transaction of the batched import."""
 FIRST_SQLITE_BATCH = 1_000
 MIN_BATCH = 200
-LOCK_HOLD_S = 0.4
+LOCK_HOLD_S = 0.25
 """SQLite: batches are sized to hold the write lock about this long (the survey waits)."""
 YIELD_S = 0.12
 """Pause after each batch on SQLite (longer than the longest poll of SQLite's busy handler)."""
