@@ -171,18 +171,12 @@ def test_sqlite_recovers_once_a_read_only_file_is_writable_again(tmp_path: Path)
 
 @needs_pg
 def test_concurrent_init_on_postgres_is_safe(tmp_path: Path) -> None:
-    import uuid
+    from bgm_dashboard.bench.load import fresh_database
 
-    from tests.conftest import _postgres_schema_url
-
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(normalise_url(POSTGRES_URL), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    try:
+    with fresh_database("postgresql", tmp_path, POSTGRES_URL, "t_init") as url:
         env = {
             **os.environ,
-            "BGM_DATABASE_URL": _postgres_schema_url(schema),
+            "BGM_DATABASE_URL": url,
             "BGM_AUDIT_KEY": "ab" * 32,
         }
         bgm = str(Path(sys.executable).parent / "bgm")
@@ -192,7 +186,3 @@ def test_concurrent_init_on_postgres_is_safe(tmp_path: Path) -> None:
         ]
         results = [(p.wait(timeout=120), p.stderr.read() if p.stderr else b"") for p in runs]
         assert [code for code, _ in results] == [0, 0, 0], results
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()

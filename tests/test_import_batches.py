@@ -7,6 +7,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -14,7 +15,8 @@ import pandas as pd
 import pytest
 from sqlalchemy import func, select
 
-from bgm_dashboard.context import Context
+from bgm_dashboard.bench.load import fresh_database
+from bgm_dashboard.context import Context, make_context
 from bgm_dashboard.db.models import Comment, IndicatorMoment, Response, Wave
 from bgm_dashboard.errors import ValidationError
 from bgm_dashboard.org.service import import_departments
@@ -24,7 +26,7 @@ from bgm_dashboard.survey.intake import submit_response
 from bgm_dashboard.survey.waves import IMPORTING, open_wave, wave_for_period
 from tests.ballot_helpers import allow_open_link
 from tests.cli_helpers import Result
-from tests.conftest import REFERENCE
+from tests.conftest import POSTGRES_URL, REFERENCE
 from tests.test_storage import _moments
 
 TODAY = date(2026, 11, 26)
@@ -57,43 +59,18 @@ def test_batches_store_what_one_transaction_stores(org_ctx: Context, tmp_path: P
     batched = _moments(ctx), table_counts(ctx)
     with ctx.read() as session:
         assert {w.status for w in session.scalars(select(Wave))} == {"closed"}
-    one = replace_db(ctx, tmp_path)
-    with one.write() as session:
-        import_departments(session, REFERENCE / "departments.csv")
-        assert (
-            import_responses(session, one.bank, REFERENCE / "responses.csv", today=TODAY) == count
-        )
-    single = _moments(one), table_counts(one)
+    backend = ctx.engine.dialect.name
+    with fresh_database(backend, tmp_path, POSTGRES_URL, "t_single") as url:
+        one = make_context(replace(ctx.settings, database_url=url))
+        with one.write() as session:
+            import_departments(session, REFERENCE / "departments.csv")
+            stored = import_responses(session, one.bank, REFERENCE / "responses.csv", today=TODAY)
+        single = _moments(one), table_counts(one)
+        one.engine.dispose()
+    assert stored == count
     assert batched[1] == single[1] and batched[1][0] == count == 384
     for a, b in zip(batched[0], single[0], strict=True):
         pd.testing.assert_frame_equal(a, b, check_exact=False, rtol=1e-9)
-    one.engine.dispose()
-
-
-def replace_db(ctx: Context, tmp_path: Path) -> Context:
-    """A second, empty database of the same kind (a SQLite file, or a fresh PG schema)."""
-    from dataclasses import replace
-
-    from bgm_dashboard.context import make_context
-
-    url = ctx.settings.database_url
-    if url.startswith("sqlite"):
-        url = f"sqlite:///{tmp_path / 'single.sqlite3'}"
-    else:
-        import uuid
-
-        from sqlalchemy import create_engine, text
-
-        from bgm_dashboard.db.engine import normalise_url
-        from tests.conftest import POSTGRES_URL, _postgres_schema_url
-
-        schema = f"t_{uuid.uuid4().hex[:12]}"
-        admin = create_engine(normalise_url(POSTGRES_URL), isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-        admin.dispose()
-        url = _postgres_schema_url(schema)
-    return make_context(replace(ctx.settings, database_url=url))
 
 
 def test_survey_answers_get_through_while_a_file_is_imported(org_ctx: Context) -> None:

@@ -9,22 +9,20 @@ import os
 import subprocess
 import sys
 import textwrap
-import uuid
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
 
-from bgm_dashboard.db.engine import normalise_url
+from bgm_dashboard.bench.load import fresh_database
 from bgm_dashboard.i18n import t
 from bgm_dashboard.org.service import import_departments
 from bgm_dashboard.periods import month_of
 from bgm_dashboard.survey.livecounts import band, band_text
 from bgm_dashboard.survey.waves import open_wave
 from tests.ballot_helpers import allow_open_link
-from tests.conftest import POSTGRES_URL, REFERENCE, ROOT, _postgres_schema_url
+from tests.conftest import POSTGRES_URL, REFERENCE, ROOT
 
 REPLICA = textwrap.dedent(
     """
@@ -55,16 +53,8 @@ REPLICA = textwrap.dedent(
 
 @pytest.fixture
 def shared_postgres(tmp_path: Path) -> Iterator[str]:
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(normalise_url(POSTGRES_URL), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        yield _postgres_schema_url(schema)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    with fresh_database("postgresql", tmp_path, POSTGRES_URL, "t_replicas") as url:
+        yield url
 
 
 @pytest.mark.skipif(not POSTGRES_URL, reason="needs BGM_TEST_POSTGRES_URL")

@@ -35,8 +35,12 @@ from bgm_dashboard.survey.waves import (
 _MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 CHUNK = 20_000
 """Rows stored per statement group by the single-transaction import."""
-BATCH = 5_000
-"""Rows per transaction of the batched import: about a second of holding the write lock."""
+BATCH = 20_000
+"""Most rows per transaction of the batched import."""
+FIRST_SQLITE_BATCH = 1_000
+MIN_BATCH = 200
+LOCK_HOLD_S = 0.25
+"""SQLite: batches are sized to hold the write lock about this long (the survey waits)."""
 YIELD_S = 0.12
 """Pause after each batch on SQLite (longer than the longest poll of SQLite's busy handler)."""
 
@@ -283,24 +287,18 @@ def import_responses_in_batches(
         plan = plan_import(session, bank, path, today=today)
     new_rows = np.flatnonzero(plan.meta["period"].isin(plan.new_periods).to_numpy())
     open_rows = np.flatnonzero(~plan.meta["period"].isin(plan.new_periods).to_numpy())
-    created: dict[str, int] = {}
+    created: dict[str, int] = {}  # only waves whose creation was committed are compensated
+    with write() as session:
+        making: dict[str, Wave] = {}
+        for period in plan.new_periods:
+            if _check_period(session, period) is not None:
+                raise ValidationError("import.period_changed", period=period)
+            making[period] = _new_wave(session, plan, period, IMPORTING)
+        session.flush()
+        ids = {period: wave.id for period, wave in making.items()}
+    created.update(ids)
     try:
-        with write() as session:
-            for period in plan.new_periods:
-                if _check_period(session, period) is not None:
-                    raise ValidationError("import.period_changed", period=period)
-                wave = _new_wave(session, plan, period, IMPORTING)
-                session.flush()
-                created[period] = wave.id
-        for start in range(0, len(new_rows), batch):
-            with write() as session, _large_cache(session):
-                _store_rows(session, bank, plan, new_rows[start : start + batch], created)
-                sqlite = session.get_bind().dialect.name == "sqlite"
-            if sqlite:
-                # SQLite's lock is not fair: a writer waiting in busy_timeout polls every
-                # few to 100 ms, and an import that begins its next batch at once would
-                # take the lock again before it: pause so that waiting answers go first
-                time.sleep(YIELD_S)
+        _write_batches(write, bank, plan, new_rows, created, batch)
         with write() as session:
             wave_ids = _widen_indicators(session, bank, plan) | created
             for start in range(0, len(open_rows), batch):
@@ -313,6 +311,34 @@ def import_responses_in_batches(
                 remove_waves(session, list(created.values()))
         raise
     return len(plan.meta)
+
+
+def _write_batches(
+    write: Callable[[], AbstractContextManager[Session]],
+    bank: ItemBank,
+    plan: ImportPlan,
+    rows: np.ndarray,
+    wave_ids: dict[str, int],
+    most: int,
+) -> None:
+    """Store ``rows`` in transactions of at most ``most`` rows. On SQLite (one lock for the
+    whole database) each batch is sized to hold the lock about LOCK_HOLD_S, and the import
+    pauses after it: SQLite's lock is not fair, and a writer waiting in busy_timeout polls
+    only every few to 100 ms, so an import that began its next batch at once would take the
+    lock again before any survey answer (tested)."""
+    size, start = most, 0
+    while start < len(rows):
+        began = time.perf_counter()
+        with write() as session, _large_cache(session):
+            sqlite = session.get_bind().dialect.name == "sqlite"
+            if sqlite and start == 0:
+                size = min(most, FIRST_SQLITE_BATCH)
+            _store_rows(session, bank, plan, rows[start : start + size], wave_ids)
+        start += size
+        if sqlite:
+            took = max(time.perf_counter() - began, 1e-3)
+            size = min(most, max(MIN_BATCH, int(size * LOCK_HOLD_S / took)))
+            time.sleep(YIELD_S)
 
 
 @contextmanager

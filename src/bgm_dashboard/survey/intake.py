@@ -183,7 +183,6 @@ class Prepared:
     wave_id: int
     department_id: int
     period: str
-    access: str
     token: str | None
     answers: tuple[tuple[str, int], ...]
     comment: str | None
@@ -235,7 +234,6 @@ def prepare(
         wave_id=wave.id,
         department_id=department.id,
         period=wave.period,
-        access=wave.access,
         token=token,
         answers=given,
         comment=text,
@@ -251,7 +249,7 @@ def store(session: Session, prepared: Prepared, *, today: date | None = None) ->
     published quarter."""
     today = today or date.today()
     wave = lock_wave(session, prepared.wave_id, shared=True)
-    if wave is None or not _wave_is_open(wave, today) or wave.access != prepared.access:
+    if wave is None or not _wave_is_open(wave, today):
         raise ValidationError("survey.wave_closed")
     for hook in BEFORE_WRITE:
         hook()
