@@ -7,13 +7,13 @@ import sys
 from collections.abc import Sequence
 from types import ModuleType
 
-from bgm_dashboard.commands import audit, bench, core, pulse, users
+from bgm_dashboard.commands import audit, bench, core, pulse, users, validate
 from bgm_dashboard.context import make_context
 from bgm_dashboard.errors import UserError
 from bgm_dashboard.i18n import t
 from bgm_dashboard.settings import ConfigError, load_settings
 
-MODULES: list[ModuleType] = [core, users, audit, bench, pulse]
+MODULES: list[ModuleType] = [core, users, audit, bench, pulse, validate]
 """Each module has NAMES (its sub-commands), register(subparsers) and handle(ctx, args, lang)."""
 
 

@@ -12,6 +12,7 @@ from bgm_dashboard.auth.audit import record
 from bgm_dashboard.auth.viewer import SYSTEM
 from bgm_dashboard.context import Context
 from bgm_dashboard.errors import UserError
+from bgm_dashboard.exports.analytics import TABLES, analytics_table
 from bgm_dashboard.exports.indicators import indicator_table
 from bgm_dashboard.exports.tables import FORMATS, table_bytes
 from bgm_dashboard.governance.settings import current
@@ -41,6 +42,10 @@ def register(sub: Any) -> None:
     ind.add_argument("--period", choices=("month", "quarter"), default="quarter")
     ind.add_argument("--format", choices=FORMATS, default="csv")
     ind.add_argument("--output", type=Path, default=None)
+    for what in TABLES:
+        table = exp_sub.add_parser(what, help=f"the {what} table as the pages show it")
+        table.add_argument("--format", choices=FORMATS, default="csv")
+        table.add_argument("--output", type=Path, default=None)
 
     sub.add_parser(
         "publish", help="publish every quarter that has ended and whose waves are closed"
@@ -79,15 +84,20 @@ def handle(ctx: Context, args: argparse.Namespace, lang: str) -> None:
         _import(ctx, args, lang)
     elif args.command == "export":
         with ctx.write() as session:
-            table = indicator_table(session, SYSTEM, ctx.bank, granularity=args.period)
+            if args.what == "indicators":
+                table = indicator_table(session, SYSTEM, ctx.bank, granularity=args.period)
+                details = {"period": args.period}
+            else:
+                table = analytics_table(session, SYSTEM, ctx.bank, args.what, lang)
+                details = {}
             record(
                 session,
                 "cli",
                 "export",
-                "indicators",
-                {"period": args.period, "format": args.format, "rows": len(table)},
+                args.what,
+                {**details, "format": args.format, "rows": len(table)},
             )
-        _emit(table_bytes(table, args.format), args.output)
+        _emit(table_bytes(table, args.format, sheet=args.what), args.output)
     elif args.command == "publish":
         with ctx.write() as session:
             if args.republish:
