@@ -94,3 +94,9 @@ def test_export_loads_only_what_it_needs(ctx: Context, tmp_path: Path) -> None:
     result = probe("export", "indicators", "--output", str(tmp_path / "out.csv"), env=env)
     assert (tmp_path / "out.csv").exists()
     assert set(result["heavy"]) <= {"pandas", "numpy", "sqlalchemy"}, result["heavy"]  # type: ignore[arg-type]
+
+
+def test_the_parser_offers_the_analytics_tables_there_are() -> None:
+    from bgm_dashboard.exports.analytics import TABLES
+
+    assert core.TABLES == TABLES

@@ -7,12 +7,22 @@ import sys
 from collections.abc import Sequence
 from types import ModuleType
 
-from bgm_dashboard.commands import audit, backup, bench, core, council, pulse, snapshot, users
+from bgm_dashboard.commands import (
+    audit,
+    backup,
+    bench,
+    core,
+    council,
+    pulse,
+    snapshot,
+    users,
+    validate,
+)
 from bgm_dashboard.errors import UserError
 from bgm_dashboard.i18n import t
 from bgm_dashboard.settings import ConfigError, load_settings
 
-MODULES: list[ModuleType] = [core, users, audit, bench, pulse, backup, council, snapshot]
+MODULES: list[ModuleType] = [core, users, audit, bench, pulse, backup, council, snapshot, validate]
 """Each module has NAMES (its sub-commands), register(subparsers) and handle(ctx, args, lang)."""
 
 

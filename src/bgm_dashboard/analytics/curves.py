@@ -8,10 +8,15 @@ Rules (per unit and indicator, computed from released, shown figures only):
   month). The *event period* is the month (quarter) that contains the event's start date.
 * Baseline: the mean of the shown values in the 3 months (2 quarters) before the event
   period. No shown value there: no curve ("no baseline").
-* Recovery: the first shown period from the event period on whose value is at or above the
-  baseline (for indicators where lower is better: at or below). Time to recover = months
-  from the event period to that period (0 when the event period itself did not fall below
-  the baseline); none yet: "not yet recovered".
+* Tolerance band: a value counts as "at the baseline" when it is no more than
+  max(z·√(se² + se_baseline²), ``TOLERANCE_SHARE`` × meaningful change) below it (WHO-5:
+  at least 2 points): ordinary sampling noise is not a dip.
+* Dip: some shown value within ``DIP_HORIZON`` periods from the event period lies below the
+  band; otherwise the outcome is "no_dip" (no measurable dip, no loss, nothing to recover).
+* Recovery: after the lowest point, the first shown period from which ``SUSTAIN`` shown
+  periods in a row (2 months, 1 quarter) lie within the band (for indicators where lower is
+  better: mirrored). Time to recover = months from the event period to that period; not yet
+  (or not yet confirmed by the following month): "not yet recovered".
 * Dip depth: baseline minus the lowest value from the event period until recovery (until
   the latest released period when not yet recovered); never below 0.
 * Level after recovery: the mean of the shown values in the 3 months (2 quarters) starting
@@ -20,10 +25,10 @@ Rules (per unit and indicator, computed from released, shown figures only):
 * "Bounce forward": that difference is at least half the scale's meaningful change (WHO-5:
   5 points) AND its interval lies above zero. "Below baseline again": at least that much
   below with the interval below zero. Otherwise "back to the baseline" (bounce back).
-* Resilience-triangle loss: the sum over the periods from the event period up to (not
-  including) recovery of max(0, baseline − value) × the period length in months, in
-  points × months; suppressed periods inside are interpolated linearly. Not yet recovered:
-  the loss so far (a lower bound).
+* Resilience loss (Bruneau et al. 2003): the integral ∫ max(0, baseline − q(t)) dt from the
+  last baseline period (where q = baseline) to recovery, q drawn as straight lines between
+  the shown values (suppressed periods are bridged the same way), in points × months. Not
+  yet recovered: the loss so far (a lower bound). No dip: 0.
 """
 
 from __future__ import annotations
@@ -51,7 +56,18 @@ LEVEL_PERIODS = {"month": 3, "quarter": 2}
 BOUNCE_SHARE = 0.5
 """Bounce forward needs at least this share of the scale's meaningful change."""
 
-OUTCOMES = ("bounce_forward", "bounce_back", "below_again", "not_recovered", "no_baseline")
+TOLERANCE_SHARE = 0.2
+"""The band is at least this share of the scale's meaningful change (WHO-5: 2 points)."""
+DIP_HORIZON = {"month": 6, "quarter": 2}
+SUSTAIN = {"month": 2, "quarter": 1}
+OUTCOMES = (
+    "bounce_forward",
+    "bounce_back",
+    "below_again",
+    "not_recovered",
+    "no_dip",
+    "no_baseline",
+)
 
 
 @dataclass(frozen=True)
@@ -78,6 +94,7 @@ class CurveMetrics:
     after_high: float
     loss: float
     outcome: str
+    dipped: bool = False
 
     def as_dict(self) -> dict[str, object]:
         return asdict(self)
@@ -132,19 +149,40 @@ def curve_metrics(
             baseline_periods=int(base_mask.sum()),
             outcome="not_recovered",
         )
-    reached = post[oriented[post] >= target]
-    recovered = reached.size > 0
-    end = int(reached[0]) if recovered else int(post[-1])
+    band = np.maximum(
+        float(stats.norm.ppf(0.5 + CONFIDENCE / 2)) * np.sqrt(se**2 + base_se**2),
+        TOLERANCE_SHARE * meaningful_change,
+    )
+    within = oriented >= target - band
+    horizon = post[t[post] < te + DIP_HORIZON[granularity]]
+    dipped = bool((~within[horizon]).any())
+    if not dipped:
+        low_i = int(horizon[np.argmin(oriented[horizon])]) if horizon.size else int(post[0])
+        return replace(
+            empty,
+            baseline=baseline,
+            baseline_periods=int(base_mask.sum()),
+            low_value=float(value[low_i]),
+            low_period=periods[low_i],
+            depth=max(0.0, float(target - oriented[low_i])),
+            recovered=True,
+            recovery_period=periods[int(post[0])],
+            months_to_recover=0.0,
+            loss=0.0,
+            outcome="no_dip",
+        )
+    below = post[~within[post]]
+    low_i = int(below[np.argmin(oriented[below])])
+    sustain = SUSTAIN[granularity]
+    candidates = [
+        i for i in post[post > low_i] if i + sustain <= len(t) and within[i : i + sustain].all()
+    ]
+    recovered = bool(candidates)
+    end = int(candidates[0]) if recovered else int(post[-1])
     dip_idx = post[post <= end]
     low_i = int(dip_idx[np.argmin(oriented[dip_idx])])
     depth = max(0.0, float(target - oriented[low_i]))
-    # the triangle: every period from the event up to recovery (exclusive), gaps interpolated
-    stop = int(t[end]) if recovered else int(t[end]) + 1
-    grid = np.arange(te, stop)
-    loss = 0.0
-    if grid.size:
-        filled = np.interp(grid, t[post], oriented[post])
-        loss = float(np.sum(np.clip(target - filled, 0.0, None)) * step)
+    loss = bruneau_loss(t[post], oriented[post], target, te, int(t[end])) * step
     months = float((int(t[end]) - te) * step) if recovered else nan
     after_level = after_diff = after_low = after_high = nan
     outcome = "not_recovered"
@@ -186,7 +224,26 @@ def curve_metrics(
         after_high=after_high,
         loss=loss,
         outcome=outcome,
+        dipped=True,
     )
+
+
+def bruneau_loss(t: np.ndarray, q: np.ndarray, target: float, event: int, until: int) -> float:
+    """∫ max(0, target − q(t)) dt from ``event − 1`` (the last baseline period, q = target)
+    to ``until``, q piecewise linear through the values (in periods; exact for straight
+    pieces: each piece is split where it crosses the target)."""
+    keep = t <= until
+    xs = np.r_[event - 1, t[keep]].astype(float)
+    ys = np.r_[0.0, np.asarray(target - q[keep], dtype=float)]  # shortfall
+    area = 0.0
+    for x0, x1, y0, y1 in zip(xs[:-1], xs[1:], ys[:-1], ys[1:], strict=True):
+        width = x1 - x0
+        if y0 >= 0 and y1 >= 0:
+            area += width * (y0 + y1) / 2
+        elif y0 > 0 or y1 > 0:  # crosses zero: only the positive triangle counts
+            top = max(y0, y1)
+            area += width * top / (abs(y0) + abs(y1)) * top / 2
+    return float(area)
 
 
 def unit_curve_series(

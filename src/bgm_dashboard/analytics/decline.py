@@ -50,8 +50,13 @@ WINDOW = {"month": 12, "quarter": 8}
 MIN_POINTS = {"month": 8, "quarter": 6}
 P_LEVEL = 0.05
 Q_LEVEL = 0.10
-RHO_GRID = np.round(np.linspace(0.0, 0.8, 9), 2)
-EXCESS_GRID = np.array([0.0, 0.05, 0.1, 0.2, 0.4, 0.8, 1.6, 3.2, 6.4, 12.8])
+RHO_GRID = (0.0, 0.2, 0.4, 0.6)
+"""Month-to-month correlation of the sampling error (the same people answer again)."""
+RHO_UNIT_GRID = (0.0, 0.3, 0.6, 0.8)
+"""Month-to-month correlation of the unit-level fluctuation."""
+PROFILE_DROP = 1.92
+"""Log-likelihood drop that bounds the plausible noise models (95 % profile region)."""
+EXCESS_GRID = (0.0, 0.1, 0.3, 0.8, 2.0, 5.0, 12.0)
 """Extra unit-level variance as a multiple of the indicator's median squared standard error."""
 STATUSES = ("decline", "watch", "stable", "rising", "too_few")
 
@@ -69,8 +74,9 @@ class Trend:
     tau: float
     p_value: float  # one-sided: getting worse
     q_value: float  # Benjamini–Hochberg adjusted over all series tested together
-    rho: float  # the pooled month-to-month correlation the test allowed for
+    rho: float  # the pooled month-to-month correlation of the sampling error
     extra_sd: float  # the pooled unit-level fluctuation beyond sampling error
+    rho_unit: float  # its month-to-month correlation
     slope: float  # per month
     slope_low: float
     slope_high: float
@@ -86,16 +92,25 @@ class Trend:
 
 @dataclass(frozen=True)
 class Noise:
-    """The pooled noise model of one indicator: AR(1) correlation ρ and the extra variance."""
+    """The pooled noise model of one indicator: the cells' sampling errors, correlated ρ from
+    month to month (partly the same people answer), plus an extra unit-level fluctuation of
+    variance ``extra_var`` with its own month-to-month correlation ``rho_unit``."""
 
     rho: float = 0.0
     extra_var: float = 0.0
+    rho_unit: float = 0.0
 
     def covariance(self, t: np.ndarray, se: np.ndarray) -> np.ndarray:
         """Covariance of the cells at months ``t`` with standard errors ``se``."""
-        sd = np.sqrt(np.asarray(se, dtype=float) ** 2 + self.extra_var)
-        lag = np.abs(np.subtract.outer(t, t)).astype(float)
-        return np.asarray(sd[:, None] * self.rho**lag * sd[None, :], dtype=float)
+        matrices = _covariance(np.asarray(t, dtype=float), np.asarray(se, dtype=float)[None], self)
+        return np.asarray(matrices[0], dtype=float)
+
+
+def _covariance(t: np.ndarray, se: np.ndarray, noise: Noise) -> np.ndarray:
+    """Covariance matrices of series (rows of ``se``) observed at the months ``t``."""
+    lag = np.abs(np.subtract.outer(t, t))
+    sampling = se[:, :, None] * noise.rho**lag * se[:, None, :]
+    return np.asarray(sampling + noise.extra_var * noise.rho_unit**lag, dtype=float)
 
 
 def _design(t: np.ndarray) -> np.ndarray:
@@ -113,30 +128,47 @@ def variance_components(series: Sequence[tuple[np.ndarray, np.ndarray, np.ndarra
     groups: dict[tuple[float, ...], list[tuple[np.ndarray, np.ndarray]]] = {}
     for t, y, se in usable:
         groups.setdefault(tuple(t.tolist()), []).append((y, se))
-    best, best_ll = Noise(), -np.inf
-    for rho in RHO_GRID:
-        for factor in EXCESS_GRID:
-            ll = 0.0
-            for key, members in groups.items():
-                t = np.array(key)
-                x = _design(t)
-                y = np.array([m[0] for m in members])
-                sd = np.sqrt(np.array([m[1] for m in members]) ** 2 + factor * base)
-                corr = rho ** np.abs(np.subtract.outer(t, t))
-                sigma = sd[:, :, None] * corr[None] * sd[:, None, :]
-                inv = np.linalg.inv(sigma)
-                xtx = np.einsum("ia,kij,jb->kab", x, inv, x)
-                xty = np.einsum("ia,kij,kj->ka", x, inv, y)
-                beta = np.linalg.solve(xtx, xty[..., None])[..., 0]
-                r = y - beta @ x.T
-                ll -= 0.5 * float(
-                    np.sum(np.linalg.slogdet(sigma)[1])
-                    + np.sum(np.linalg.slogdet(xtx)[1])
-                    + np.einsum("ki,kij,kj->", r, inv, r)
-                )
-            if ll > best_ll:
-                best, best_ll = Noise(float(rho), float(factor * base)), ll
-    return best
+    likelihoods = []
+    candidates = [
+        Noise(rho, factor * base, rho_unit)
+        for rho in RHO_GRID
+        for factor in EXCESS_GRID
+        for rho_unit in (RHO_UNIT_GRID if factor > 0 else (0.0,))
+    ]
+    for noise in candidates:
+        ll = 0.0
+        for key, members in groups.items():
+            t = np.array(key)
+            x = _design(t)
+            y = np.array([m[0] for m in members])
+            sigma = _covariance(t, np.array([m[1] for m in members]), noise)
+            inv = np.linalg.inv(sigma)
+            xtx = np.einsum("ia,kij,jb->kab", x, inv, x)
+            xty = np.einsum("ia,kij,kj->ka", x, inv, y)
+            beta = np.linalg.solve(xtx, xty[..., None])[..., 0]
+            r = y - beta @ x.T
+            ll -= 0.5 * float(
+                np.sum(np.linalg.slogdet(sigma)[1])
+                + np.sum(np.linalg.slogdet(xtx)[1])
+                + np.einsum("ki,kij,kj->", r, inv, r)
+            )
+        likelihoods.append(ll)
+    # every model the data do not reject (95 % profile region) is plausible; keep the one
+    # under which a typical unit's slope is least certain, so the test is never too sure
+    best_ll = max(likelihoods)
+    plausible = [
+        n for n, ll in zip(candidates, likelihoods, strict=True) if ll >= best_ll - PROFILE_DROP
+    ]
+    typical_t = np.arange(12.0)
+    typical_se = np.full(12, np.sqrt(base))
+    return max(plausible, key=lambda n: slope_variance(typical_t, typical_se, n))
+
+
+def slope_variance(t: np.ndarray, se: np.ndarray, noise: Noise) -> float:
+    """Variance of the GLS slope of a series observed at ``t`` with errors ``se``."""
+    x = _design(t)
+    inv = np.linalg.inv(noise.covariance(t, se))
+    return float(np.linalg.inv(x.T @ inv @ x)[1, 1])
 
 
 def gls_slope(
@@ -212,7 +244,8 @@ def trend(
     if len(tw) < MIN_POINTS[granularity]:
         return Trend(
             code, indicator, granularity, first, periods[-1], len(tw),
-            nan, nan, nan, noise.rho, extra, nan, nan, nan, nan, threshold, "too_few", "", 0,
+            nan, nan, nan, noise.rho, extra, noise.rho_unit, nan, nan, nan, nan, threshold,
+            "too_few", "", 0,
         )  # fmt: skip
     tau = kendall_tau(tw, yw)
     slope, low, high, p = gls_slope(tw, yw, sw, noise, sign)
@@ -247,6 +280,7 @@ def trend(
         q_value=q,
         rho=noise.rho,
         extra_sd=extra,
+        rho_unit=noise.rho_unit,
         slope=slope,
         slope_low=low,
         slope_high=high,
@@ -305,9 +339,10 @@ def test_family(series: Sequence[Series]) -> list[Trend]:
     Benjamini–Hochberg over all of them (worse and better as two families)."""
     pooled: dict[tuple[str, str], list[tuple[np.ndarray, np.ndarray, np.ndarray]]] = {}
     for item in series:
-        granularity, window = item.window()
+        granularity, _ = item.window()
         if item.enough():
             step = 1 if granularity == "month" else 3
+            _, window = item.window()
             pooled.setdefault((item.indicator, granularity), []).append(
                 (item.t[window] * step, item.values[window], item.se[window])
             )

@@ -18,6 +18,7 @@ if TYPE_CHECKING:  # the modules that do the work load when a command runs (fast
     from bgm_dashboard.privacy.disclosure import WithheldCell
 
 FORMATS = ("csv", "csv-de", "xlsx")  # as exports.tables.FORMATS (tests hold them equal)
+TABLES = ("declines", "effects", "crises", "drivers")  # as exports.analytics.TABLES (tests too)
 
 NAMES = ("init", "seed-demo", "import", "export", "publish", "wave")
 
@@ -42,6 +43,10 @@ def register(sub: Any) -> None:
     ind.add_argument("--period", choices=("month", "quarter"), default="quarter")
     ind.add_argument("--format", choices=FORMATS, default="csv")
     ind.add_argument("--output", type=Path, default=None)
+    for what in TABLES:
+        table = exp_sub.add_parser(what, help=f"the {what} table as the pages show it")
+        table.add_argument("--format", choices=FORMATS, default="csv")
+        table.add_argument("--output", type=Path, default=None)
 
     publish = sub.add_parser(
         "publish", help="publish every quarter that has ended and whose waves are closed"
@@ -104,15 +109,22 @@ def handle(ctx: Context, args: argparse.Namespace, lang: str) -> None:
         _import(ctx, args, lang)
     elif args.command == "export":
         with ctx.write() as session:
-            table = indicator_table(session, SYSTEM, ctx.bank, granularity=args.period)
+            if args.what == "indicators":
+                table = indicator_table(session, SYSTEM, ctx.bank, granularity=args.period)
+                details = {"period": args.period}
+            else:  # the analytics (scipy, statsmodels) load only for these tables
+                from bgm_dashboard.exports.analytics import analytics_table
+
+                table = analytics_table(session, SYSTEM, ctx.bank, args.what, lang)
+                details = {}
             record(
                 session,
                 "cli",
                 "export",
-                "indicators",
-                {"period": args.period, "format": args.format, "rows": len(table)},
+                args.what,
+                {**details, "format": args.format, "rows": len(table)},
             )
-        _emit(table_bytes(table, args.format), args.output)
+        _emit(table_bytes(table, args.format, sheet=args.what), args.output)
     elif args.command == "publish":
         with ctx.write() as session:
             withheld: list[WithheldCell] = []

@@ -2,7 +2,7 @@
 results, the measures started there with their effect, and the good examples.
 
 Figures come only from the viewer's own released figures (for staff: the public levels). A
-measure's verdict in words ("wirksam", "kein messbarer Effekt") is shown once HR has recorded
+measure's verdict in words ("wirksam", "unklar", …) is shown once HR has recorded
 its evaluation; its numbers are shown only when the viewer's own figures reproduce the whole
 evaluation (every cell it rests on is visible to the viewer). The verdict itself is taken from
 the released figures through the gate; it is a word, never a number."""

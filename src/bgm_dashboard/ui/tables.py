@@ -135,6 +135,8 @@ def curve_sentence(row: pd.Series, bank: ItemBank) -> str:
         "low": period_text(row["low_period"]),
         "loss": number(row["loss"], language, digits),
     }
+    if row["outcome"] == "no_dip":
+        return tr("curves.sentence_no_dip", baseline=params["baseline"])
     if not row["recovered"]:
         return tr("curves.sentence_open", **params)
     return tr(

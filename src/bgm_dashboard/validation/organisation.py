@@ -53,6 +53,10 @@ class Scenario:
     decline_per_month: float = 0.0  # points a month over the last ``decline_months``
     decline_months: int = 12
     decline_headcount: int | None = None  # headcount of the declining unit (~2 x answers)
+    effect_units: tuple[str, ...] = ()  # units whose level shifts (a measure's effect)
+    effect_indicator: str = "collaboration"
+    effect_size: float = 0.0  # points added from month ``effect_from`` on
+    effect_from: int = 9  # month index (0 = January 2025): October 2025
 
 
 def _ar1(rng: np.random.Generator, shape: tuple[int, ...], rho: float) -> np.ndarray:
@@ -95,6 +99,10 @@ def simulate(bank: ItemBank, scenario: Scenario, seed: int) -> tuple[pd.DataFram
                 start = len(months) - scenario.decline_months
                 steps = np.clip(np.arange(len(months)) - start + 1, 0, None)
                 mean = mean + scenario.decline_per_month * steps
+            if c in scenario.effect_units and code == scenario.effect_indicator:
+                mean = mean + scenario.effect_size * (
+                    np.arange(len(months)) >= scenario.effect_from
+                )
             sums[c] = mean * nn
         for c in codes:
             members = [m for m in leaves if _inside(m, c, parent)]
@@ -117,19 +125,43 @@ def simulate(bank: ItemBank, scenario: Scenario, seed: int) -> tuple[pd.DataFram
     quarterly["se"] = quarterly["sd"] / np.sqrt(quarterly["n"] / 3)
     quarterly["status"] = np.where(quarterly["n"] >= scenario.min_group, "shown", "suppressed")
     order = {c: i for i, c in enumerate(codes)}
+    depth = {c: len(_chain(c, parent)) - 1 for c in codes}
+    parent_ids = {c: (order[p] + 1 if p is not None else None) for c, p in parent.items()}
     last_quarter = quarter_of(months[-1])
     frames = []
-    for frame in (monthly, quarterly):
+    for frame, granularity in ((monthly, "month"), (quarterly, "quarter")):
+        hidden = frame["status"] != "shown"
+        frame = frame.assign(
+            n=frame["n"].where(~hidden),
+            mean=frame["mean"].where(~hidden),
+            se=frame["se"].where(~hidden),
+        )
         frames.append(
             frame.assign(
                 kind="unit",
+                granularity=granularity,
+                publication_id=1,
                 name=frame["code"],
                 order=frame["code"].map(order),
-                quarter=last_quarter,
+                department_id=frame["code"].map(order) + 1,
+                depth=frame["code"].map(depth),
                 parent_code=frame["code"].map(parent),
+                parent_id=frame["code"].map(parent_ids),
+                quarter=last_quarter,
+                share_a=np.nan,
+                share_b=np.nan,
             )
         )
     return frames[0], frames[1]
+
+
+def _chain(unit: str, parent: dict[str, str | None]) -> list[str]:
+    out: list[str] = []
+    node: str | None = unit
+    while node is not None:
+        out.append(node)
+        node = parent.get(node)
+    return out
 
 
 def _inside(unit: str, ancestor: str, parent: dict[str, str | None]) -> bool:
