@@ -21,6 +21,7 @@ from bgm_dashboard.db.models import Response
 from bgm_dashboard.org.service import import_departments
 from bgm_dashboard.survey.intake import submit_response
 from bgm_dashboard.survey.waves import open_wave
+from tests.ballot_helpers import allow_open_link
 from tests.cli_helpers import Result
 from tests.conftest import REFERENCE
 from tests.datapath_helpers import assert_moments_equal_rebuild
@@ -34,7 +35,10 @@ def live(ctx: Context) -> tuple[Context, Callable[[], None]]:
     """A database with an open wave and a function that sends one random answer."""
     with ctx.write() as session:
         import_departments(session, REFERENCE / "departments.csv")
-        wave = open_wave(session, "2026-11", indicators=list(ctx.bank.indicator_codes))
+        allow_open_link(session, ctx.bank)  # answers arriving without codes, as from browsers
+        wave = open_wave(
+            session, "2026-11", indicators=list(ctx.bank.indicator_codes), access="link"
+        )
     rng = random.Random(3)
 
     def answer() -> None:
