@@ -106,3 +106,10 @@ def test_details_are_words_not_json() -> None:
 def test_an_unknown_action_still_reads_as_german() -> None:
     text = say("something_new", "A51", {})
     assert "„something_new“" in text and "Jugendamt" in text and text.endswith(".")
+
+
+def test_setting_changes_and_login_details_read_in_words() -> None:
+    text = say("setting_approved", "min_group_size", {"change": 3, "new": 7, "old": 5})
+    assert "min_group_size" not in text and "„" in text
+    details = details_text({"method": "password", "page": "overview"}, "de", UNITS, PAGES)
+    assert details == "Anmeldung: Passwort; Seite: Übersicht"

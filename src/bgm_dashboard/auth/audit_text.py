@@ -79,6 +79,8 @@ def sentence(
             period=t("audit.for_period", lang, period=period(str(shown), lang)) if shown else "",
             page=pages.get(str(details.get("page")), str(details.get("page", ""))),
         )
+    elif action.startswith("setting_") and has(f"setting.{target}"):
+        what = t(key, lang, target=t(f"setting.{target}", lang))  # the setting's name
     elif has(key):
         what = t(key, lang, target=target_text(target, lang, units))
     else:
@@ -92,13 +94,22 @@ def sentence(
     )
 
 
-def details_text(details: Mapping[str, Any] | None, lang: str, units: Mapping[str, str]) -> str:
+def details_text(
+    details: Mapping[str, Any] | None,
+    lang: str,
+    units: Mapping[str, str],
+    pages: Mapping[str, str] | None = None,
+) -> str:
     """The details as ``Label: value`` pairs in words (yes/no, names, periods, numbers)."""
     parts = []
     for name, value in sorted((details or {}).items()):
         label_key = f"audit.detail.{name}"
         label = t(label_key, lang) if has(label_key) else name.replace("_", " ")
-        parts.append(f"{label}: {_value(value, lang, units)}")
+        if name == "page" and pages and str(value) in pages:
+            shown = pages[str(value)]
+        else:
+            shown = _value(value, lang, units)
+        parts.append(f"{label}: {shown}")
     return "; ".join(parts)
 
 
@@ -109,6 +120,8 @@ def _value(value: Any, lang: str, units: Mapping[str, str]) -> str:
         return number(value, lang, 0 if isinstance(value, int) else 2)
     if value is None:
         return "–"
+    if isinstance(value, str) and has(f"audit.value.{value}"):
+        return t(f"audit.value.{value}", lang)
     if isinstance(value, list | tuple):
         return ", ".join(_value(v, lang, units) for v in value)
     if isinstance(value, dict):
@@ -161,6 +174,8 @@ def readable(
                 )
                 for r in rows
             ],
-            t("audit.col_details", lang): [details_text(r["details"], lang, units) for r in rows],
+            t("audit.col_details", lang): [
+                details_text(r["details"], lang, units, pages) for r in rows
+            ],
         }
     )
