@@ -37,9 +37,17 @@ def _postgres_schema_url(schema: str) -> str:
 def fresh_login_limiter() -> Iterator[None]:
     """Each test starts with the app's login limiter empty, as after a restart: attempts
     counted in one test must not throttle the next (the limiter is per process)."""
+    import contextlib
+
+    import streamlit as st
+
     from bgm_dashboard.auth.ratelimit import LIMITER
 
     LIMITER.forget()
+    # outside a script run (AppTest evaluating a widget's format_func) Streamlit keeps one
+    # process-wide session state: a language chosen there by one test must not carry over
+    with contextlib.suppress(Exception):
+        st.session_state.pop("lang", None)
     yield
 
 

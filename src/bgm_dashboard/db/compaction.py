@@ -111,6 +111,26 @@ def _owns_tables(conn: Any, tables: tuple[str, ...]) -> bool:
     return bool(owned)
 
 
+SNAPSHOT_WAIT_SECONDS = 30.0
+
+
+def _await_older_snapshots(conn: Any) -> None:
+    """VACUUM FULL copies row versions that a transaction still open in this database may see
+    (the close's old rows, in submission order). Wait, up to ``SNAPSHOT_WAIT_SECONDS``, until
+    every transaction that began before the close has ended; one that outlasts the wait leaves
+    those versions for the next compaction (docs/anonymity.md)."""
+    started = conn.execute(text("SELECT txid_current_snapshot()::text")).scalar()
+    horizon = int(str(started).split(":")[0])
+    deadline = time.monotonic() + SNAPSHOT_WAIT_SECONDS
+    query = text(
+        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+        "AND pid <> pg_backend_pid() AND backend_xmin IS NOT NULL "
+        "AND age(backend_xmin) >= age(CAST(CAST(:horizon AS text) AS xid))"
+    )
+    while time.monotonic() < deadline and conn.execute(query, {"horizon": horizon}).scalar():
+        time.sleep(0.2)
+
+
 def _compact_postgresql(engine: Engine, tables: tuple[str, ...]) -> bool:
     """VACUUM FULL writes each table into a new file (live rows only, in their physical
     order, which the close shuffled) and drops the old file with its dead row versions and
@@ -118,6 +138,7 @@ def _compact_postgresql(engine: Engine, tables: tuple[str, ...]) -> bool:
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         if not _owns_tables(conn, tables):
             return False
+        _await_older_snapshots(conn)
         conn.execute(text("VACUUM (FULL, ANALYZE) " + ", ".join(tables)))
         can_checkpoint = conn.execute(
             text(

@@ -31,7 +31,9 @@ STYLE = """<style>
   [class*="st-key-numeric_"] [role="radiogroup"] > label { min-width: 3.2rem; }
 }
 /* captions at 4.5:1 or more on white (Streamlit's grey is 3.8:1) */
-[data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] p { color: #4a4f5a !important; opacity: 1 !important; }
+[data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] p {
+  color: #4a4f5a !important; opacity: 1 !important;  /* Streamlit dims with both */
+}
 </style>"""
 
 
